@@ -5,5 +5,6 @@ module.exports = {
   testMatch: ["**/*.test.ts"],
   transform: { "^.+\\.ts$": ["@swc/jest", { jsc: { target: "es2022" } }] },
   setupFiles: ["<rootDir>/test/support/env.ts"],
+  setupFilesAfterEnv: ["<rootDir>/test/support/jest-setup.ts"],
   testTimeout: 120000,
 };
