@@ -1,0 +1,59 @@
+/**
+ * `npm run plan -- <env> [<env> ...]`: synthesize the app, then validate and plan each named
+ * environment's stack with the real Terraform and AWS provider, offline (no AWS account).
+ * Prints the plan, then one summary line per environment. Writes the saved plan and
+ * `terraform show -json` of it to `.offline-plan/<env>/`.
+ *
+ * Set TERRAFORM_PLUGIN_DIR to a provider filesystem mirror on a machine without internet.
+ */
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { plan, prepareOfflineDir, summaryLine, TerraformError, validate } from "./offline";
+
+const ROOT = path.resolve(__dirname, "..", "..");
+const OUTDIR = path.join(ROOT, "cdktf.out");
+
+function fail(message: string): never {
+  process.stderr.write(`plan: ${message}\n`);
+  process.exit(1);
+}
+
+function synthesize(): void {
+  // The app itself (what `cdktf synth` runs, without the CLI's 3 s of start-up).
+  const r = spawnSync(process.execPath, [path.join(ROOT, "dist", "main.js")], {
+    cwd: ROOT,
+    env: { ...process.env, CDKTF_OUTDIR: OUTDIR, CHECKPOINT_DISABLE: "1" },
+    stdio: ["ignore", "inherit", "inherit"],
+  });
+  if (r.status !== 0) fail("synthesis failed (see above); no plan was made.");
+}
+
+function main(argv: string[]): void {
+  const envs = argv.filter((a) => !a.startsWith("-"));
+  if (envs.length === 0) fail("name at least one environment, e.g. `npm run plan -- dev`.");
+  synthesize();
+  const summaries: string[] = [];
+  for (const env of envs) {
+    const stackFile = path.join(OUTDIR, "stacks", env, "cdk.tf.json");
+    if (!fs.existsSync(stackFile)) {
+      const known = fs.existsSync(path.join(OUTDIR, "stacks")) ? fs.readdirSync(path.join(OUTDIR, "stacks")).join(", ") : "none";
+      fail(`no stack "${env}" was synthesized (stacks: ${known}). Add config/${env}.tfvars to create it.`);
+    }
+    const workDir = path.join(ROOT, ".offline-plan", env);
+    try {
+      prepareOfflineDir(fs.readFileSync(stackFile, "utf8"), workDir);
+      validate(workDir);
+      const result = plan(workDir);
+      fs.writeFileSync(path.join(workDir, "plan.json"), JSON.stringify(result.json));
+      process.stdout.write(`\n===== ${env} =====\n${result.text}\n`);
+      summaries.push(summaryLine(env, result.counts));
+    } catch (e) {
+      if (e instanceof TerraformError) fail(`${env}: ${e.message}`);
+      throw e;
+    }
+  }
+  process.stdout.write(`\n${summaries.join("\n")}\n`);
+}
+
+main(process.argv.slice(2));
