@@ -1,0 +1,2 @@
+export { ConfigError, loadAllEnvironmentConfigs, loadEnvironmentConfig, parseEnvironmentConfig, type ConfigProblem } from "./load";
+export * from "./types";

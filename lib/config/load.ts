@@ -1,0 +1,369 @@
+/**
+ * Reads `config/<env>.tfvars` (HCL, parsed by @cdktf/hcl2json), validates it against the
+ * schema and the cross-field rules, fills defaults and returns one deeply frozen
+ * EnvironmentConfig. Every problem in a file is reported at once, each naming the file, the
+ * key (and line), what was given and what is allowed.
+ */
+import { parse } from "@cdktf/hcl2json";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import type { z } from "zod";
+import { contains, overlaps, parseCidr, type Cidr } from "./cidr";
+import { isProductionName, KNOWN_KEYS, LOG_RETENTION_DAYS, TASK_CPU_MEMORY, tfvarsSchema, type Tfvars } from "./schema";
+import type { EnvironmentConfig } from "./types";
+
+export interface ConfigProblem {
+  /** The tfvars key (dotted for nested values, e.g. `image_tags.blue`); "" for the file as a whole. */
+  readonly key: string;
+  readonly line?: number;
+  readonly message: string;
+  /** The file, when it is not the error's own (errors gathered from several files). */
+  readonly file?: string;
+}
+
+export class ConfigError extends Error {
+  constructor(
+    readonly file: string,
+    readonly problems: readonly ConfigProblem[],
+  ) {
+    super(problems.map((p) => `${p.file ?? file}${p.line ? `:${p.line}` : ""}: ${p.key ? `${p.key}: ` : ""}${p.message}`).join("\n"));
+    this.name = "ConfigError";
+  }
+}
+
+/** Shows a value the way the user wrote it (JSON is close enough to HCL for scalars and lists). */
+function show(v: unknown): string {
+  if (v === undefined) return "nothing";
+  const s = JSON.stringify(v);
+  return s.length > 120 ? `${s.slice(0, 117)}...` : s;
+}
+
+function levenshtein(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0];
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const cur = row[j];
+      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = cur;
+    }
+  }
+  return row[b.length];
+}
+
+export function nearestKey(key: string): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const k of KNOWN_KEYS) {
+    const d = levenshtein(key, k);
+    if (d < bestDistance) [best, bestDistance] = [k, d];
+  }
+  return bestDistance <= Math.max(3, Math.floor(key.length / 3)) ? best : undefined;
+}
+
+function lineOf(text: string, key: string): number | undefined {
+  const re = new RegExp(`^\\s*${key.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\s*=`);
+  const i = text.split("\n").findIndex((l) => re.test(l));
+  return i >= 0 ? i + 1 : undefined;
+}
+
+function valueAt(raw: unknown, p: readonly PropertyKey[]): unknown {
+  return p.reduce<unknown>((v, k) => (v !== null && typeof v === "object" ? (v as Record<PropertyKey, unknown>)[k] : undefined), raw);
+}
+
+function describeIssue(issue: z.core.$ZodIssue, given: unknown): string {
+  switch (issue.code) {
+    case "invalid_type":
+      if (given === undefined) return `is required (expected ${issue.expected})`;
+      return `given ${show(given)}; expected ${issue.expected === "int" ? "a whole number" : issue.expected}`;
+    case "too_small":
+      return issue.origin === "array"
+        ? `given ${show(given)}; needs at least ${issue.minimum} entries`
+        : `given ${show(given)}; must be ${issue.inclusive ? ">=" : ">"} ${issue.minimum}`;
+    case "too_big":
+      return issue.origin === "array"
+        ? `given ${show(given)}; allows at most ${issue.maximum} entries`
+        : `given ${show(given)}; must be ${issue.inclusive ? "<=" : "<"} ${issue.maximum}`;
+    case "invalid_value":
+      return `given ${show(given)}; allowed: ${issue.values.map((v) => show(v)).join(", ")}`;
+    case "invalid_format":
+      return `given ${show(given)}; expected ${issue.message}`;
+    default:
+      return `given ${show(given)}; ${issue.message}`;
+  }
+}
+
+/** Cross-field rules that a schema field alone cannot express. */
+function consistency(v: Tfvars, problem: (key: string, message: string) => void): void {
+  // Network.
+  const cidr = (key: string, text: string): Cidr | undefined => {
+    const c = parseCidr(text);
+    if (typeof c === "string") {
+      problem(key, `given ${show(text)}, which ${c}`);
+      return undefined;
+    }
+    return c;
+  };
+  const vpc = cidr("vpc_cidr", v.vpc_cidr);
+  if (vpc && (vpc.prefix < 16 || vpc.prefix > 28)) problem("vpc_cidr", `given ${show(v.vpc_cidr)}; an AWS VPC prefix must be /16 to /28`);
+  const azs = v.availability_zones;
+  if (new Set(azs).size !== azs.length) problem("availability_zones", `given ${show(azs)}; each zone may appear once`);
+  for (const az of azs) {
+    if (!new RegExp(`^${v.region}[a-z]$`).test(az)) {
+      problem("availability_zones", `given ${show(az)}; zones must be in region ${v.region} (e.g. ${v.region}a)`);
+    }
+  }
+  const subnets: Array<{ key: string; c: Cidr }> = [];
+  for (const key of ["public_subnet_cidrs", "private_subnet_cidrs"] as const) {
+    const list = v[key];
+    if (list.length !== azs.length) {
+      problem(key, `given ${list.length} CIDRs ${show(list)}; needs exactly one per availability zone (${azs.length})`);
+    }
+    list.forEach((text, i) => {
+      const c = cidr(`${key}[${i}]`, text);
+      if (!c) return;
+      if (vpc && !contains(vpc, c)) problem(`${key}[${i}]`, `given ${show(text)}, which is outside vpc_cidr ${v.vpc_cidr}`);
+      if (c.prefix > 28) problem(`${key}[${i}]`, `given ${show(text)}; AWS subnets must be /28 or larger`);
+      subnets.push({ key: `${key}[${i}]`, c });
+    });
+  }
+  for (let i = 0; i < subnets.length; i++) {
+    for (let j = i + 1; j < subnets.length; j++) {
+      if (overlaps(subnets[i].c, subnets[j].c)) {
+        problem(subnets[j].key, `given ${show(subnets[j].c.text)}, which overlaps ${subnets[i].key} (${subnets[i].c.text})`);
+      }
+    }
+  }
+  v.ingress_cidrs.forEach((t, i) => cidr(`ingress_cidrs[${i}]`, t));
+  v.test_listener_cidrs.forEach((t, i) => {
+    const c = cidr(`test_listener_cidrs[${i}]`, t);
+    if (c && c.prefix === 0) {
+      problem(`test_listener_cidrs[${i}]`, `given ${show(t)}; the test listener serves unreleased code and must not be open to the internet: list your office/VPN ranges`);
+    }
+  });
+
+  // Listeners and TLS.
+  if ([80, 443].includes(v.test_listener_port)) problem("test_listener_port", `given ${v.test_listener_port}; must differ from the production ports 80 and 443`);
+  if (v.domain_name && !v.hosted_zone_id) problem("hosted_zone_id", `given nothing; required with domain_name ${show(v.domain_name)} to validate its certificate`);
+  if (v.hosted_zone_id && !v.domain_name) problem("domain_name", `given nothing; required with hosted_zone_id ${show(v.hosted_zone_id)}`);
+  if (v.domain_name && v.certificate_arn) problem("certificate_arn", "given together with domain_name; set one: domain_name issues a certificate, certificate_arn uses an existing one");
+  if (!v.certificate_arn && !v.domain_name && !v.allow_plain_http) {
+    problem("certificate_arn", "given nothing; without certificate_arn or domain_name the load balancer would serve plain HTTP: set one, or allow_plain_http = true (e.g. for dev)");
+  }
+  const w = v.initial_weights;
+  if (w.blue === 0 && w.green === 0) problem("initial_weights", `given ${show(w)}; at least one colour needs a weight above 0, or no traffic is served`);
+  if (w.blue === w.green) problem("initial_weights", `given ${show(w)}; equal weights leave no idle colour for the test listener`);
+
+  // Health checks and draining.
+  if (v.health_check_timeout_seconds >= v.health_check_interval_seconds) {
+    problem("health_check_timeout_seconds", `given ${v.health_check_timeout_seconds}; must be below health_check_interval_seconds (${v.health_check_interval_seconds})`);
+  }
+  const stop = v.stop_timeout_seconds ?? Math.min(120, v.deregistration_delay_seconds + 15);
+  if (stop <= v.deregistration_delay_seconds) {
+    problem(
+      v.stop_timeout_seconds === undefined ? "deregistration_delay_seconds" : "stop_timeout_seconds",
+      `stop timeout ${stop} s must exceed deregistration_delay_seconds (${v.deregistration_delay_seconds} s) so tasks finish in-flight requests while draining; ECS allows at most 120 s`,
+    );
+  }
+
+  // Tasks and scaling.
+  const mem = TASK_CPU_MEMORY[v.task_cpu];
+  if (!mem) problem("task_cpu", `given ${v.task_cpu}; allowed: ${Object.keys(TASK_CPU_MEMORY).join(", ")}`);
+  else if (v.task_memory_mib < mem[0] || v.task_memory_mib > mem[1]) {
+    problem("task_memory_mib", `given ${v.task_memory_mib}; with task_cpu ${v.task_cpu} it must be ${mem[0]}..${mem[1]}`);
+  }
+  if (v.autoscaling_min_capacity > v.autoscaling_max_capacity) {
+    problem("autoscaling_min_capacity", `given ${v.autoscaling_min_capacity}; must not exceed autoscaling_max_capacity (${v.autoscaling_max_capacity})`);
+  }
+  for (const colour of ["blue", "green"] as const) {
+    const d = v.desired_count[colour];
+    if (d < v.autoscaling_min_capacity || d > v.autoscaling_max_capacity) {
+      problem(`desired_count.${colour}`, `given ${d}; must be within autoscaling ${v.autoscaling_min_capacity}..${v.autoscaling_max_capacity}`);
+    }
+  }
+  if (new Set(v.secrets).size !== v.secrets.length) problem("secrets", `given ${show(v.secrets)}; each name may appear once`);
+  if (v.asg_min_size > v.asg_max_size) problem("asg_min_size", `given ${v.asg_min_size}; must not exceed asg_max_size (${v.asg_max_size})`);
+  const desired = v.asg_desired_capacity ?? v.asg_min_size;
+  if (desired < v.asg_min_size || desired > v.asg_max_size) {
+    problem("asg_desired_capacity", `given ${desired}; must be within asg_min_size..asg_max_size (${v.asg_min_size}..${v.asg_max_size})`);
+  }
+
+  // Observability.
+  if (!(LOG_RETENTION_DAYS as readonly number[]).includes(v.log_retention_in_days)) {
+    problem("log_retention_in_days", `given ${v.log_retention_in_days}; allowed: ${LOG_RETENTION_DAYS.join(", ")}`);
+  }
+  if (!(LOG_RETENTION_DAYS as readonly number[]).includes(v.flow_log_retention_in_days)) {
+    problem("flow_log_retention_in_days", `given ${v.flow_log_retention_in_days}; allowed: ${LOG_RETENTION_DAYS.join(", ")}`);
+  }
+  const p = v.alarm_period_seconds;
+  if (!(p === 10 || p === 30 || (p >= 60 && p % 60 === 0))) problem("alarm_period_seconds", `given ${p}; allowed: 10, 30 or a multiple of 60`);
+
+  // GitHub.
+  if (!v.create_github_oidc_provider && !v.github_oidc_provider_arn) {
+    problem("github_oidc_provider_arn", "given nothing; required when create_github_oidc_provider = false (the ARN of the account's existing GitHub OIDC provider)");
+  }
+  if (v.github_deploy_refs.length === 0 && v.github_deploy_environments.length === 0) {
+    problem("github_deploy_refs", "given none, and no github_deploy_environments either; name at least one ref or environment allowed to deploy");
+  }
+
+  // Tags.
+  for (const [k, val] of Object.entries(v.tags)) {
+    if (k.toLowerCase().startsWith("aws:")) problem(`tags.${k}`, "the aws: prefix is reserved by AWS");
+    if (k.length < 1 || k.length > 128) problem(`tags.${k}`, `key length ${k.length}; allowed 1..128`);
+    if (val.length > 256) problem(`tags.${k}`, `value length ${val.length}; allowed 0..256`);
+  }
+
+  // Names that must fit AWS limits: target groups `<service>-<env>-green` (32 characters).
+  return;
+}
+
+function deepFreeze<T>(o: T): T {
+  if (o && typeof o === "object" && !Object.isFrozen(o)) {
+    Object.freeze(o);
+    for (const v of Object.values(o)) deepFreeze(v);
+  }
+  return o;
+}
+
+function toConfig(env: string, file: string, v: Tfvars): EnvironmentConfig {
+  return {
+    environment: env,
+    sourceFile: file,
+    serviceName: v.service_name,
+    region: v.region,
+    awsAccountId: v.aws_account_id,
+    tags: v.tags,
+    availabilityZones: v.availability_zones,
+    vpcCidr: v.vpc_cidr,
+    publicSubnetCidrs: v.public_subnet_cidrs,
+    privateSubnetCidrs: v.private_subnet_cidrs,
+    natGatewayMode: v.nat_gateway_mode,
+    flowLogRetentionInDays: v.flow_log_retention_in_days,
+    ingressCidrs: v.ingress_cidrs,
+    testListenerPort: v.test_listener_port,
+    testListenerCidrs: v.test_listener_cidrs,
+    certificateArn: v.certificate_arn,
+    domainName: v.domain_name,
+    hostedZoneId: v.hosted_zone_id,
+    allowPlainHttp: v.allow_plain_http,
+    tlsPolicy: v.tls_policy,
+    deletionProtection: v.deletion_protection,
+    accessLogsBucket: v.access_logs_bucket,
+    initialWeights: v.initial_weights,
+    stickinessSeconds: v.stickiness_seconds,
+    healthCheckPath: v.health_check_path,
+    healthCheckMatcher: v.health_check_matcher,
+    healthCheckIntervalSeconds: v.health_check_interval_seconds,
+    healthCheckTimeoutSeconds: v.health_check_timeout_seconds,
+    healthyThreshold: v.healthy_threshold,
+    unhealthyThreshold: v.unhealthy_threshold,
+    deregistrationDelaySeconds: v.deregistration_delay_seconds,
+    containerPort: v.container_port,
+    imageTags: v.image_tags,
+    taskCpu: v.task_cpu,
+    taskMemoryMiB: v.task_memory_mib,
+    containerUser: v.container_user,
+    stopTimeoutSeconds: v.stop_timeout_seconds ?? Math.min(120, v.deregistration_delay_seconds + 15),
+    healthCheckGracePeriodSeconds: v.health_check_grace_period_seconds,
+    desiredCount: v.desired_count,
+    autoscalingMinCapacity: v.autoscaling_min_capacity,
+    autoscalingMaxCapacity: v.autoscaling_max_capacity,
+    autoscalingCpuTarget: v.autoscaling_cpu_target,
+    autoscalingMemoryTarget: v.autoscaling_memory_target,
+    autoscalingScaleInCooldownSeconds: v.autoscaling_scale_in_cooldown_seconds,
+    autoscalingScaleOutCooldownSeconds: v.autoscaling_scale_out_cooldown_seconds,
+    secrets: v.secrets,
+    instanceType: v.instance_type,
+    asgMinSize: v.asg_min_size,
+    asgMaxSize: v.asg_max_size,
+    asgDesiredCapacity: v.asg_desired_capacity ?? v.asg_min_size,
+    rootVolumeSizeGiB: v.root_volume_size_gib,
+    logRetentionInDays: v.log_retention_in_days,
+    alarmEmail: v.alarm_email,
+    alarm5xxThreshold: v.alarm_5xx_threshold,
+    alarmP99LatencySeconds: v.alarm_p99_latency_seconds,
+    alarmCpuPercent: v.alarm_cpu_percent,
+    alarmEvaluationPeriods: v.alarm_evaluation_periods,
+    alarmPeriodSeconds: v.alarm_period_seconds,
+    ecrKeepTaggedImages: v.ecr_keep_tagged_images,
+    ecrUntaggedExpiryDays: v.ecr_untagged_expiry_days,
+    ecrImmutableTags: v.ecr_immutable_tags,
+    githubRepository: v.github_repository,
+    githubSubjectPrefix: v.github_subject_prefix ?? `repo:${v.github_repository}`,
+    githubPlanSubjects: v.github_plan_subjects,
+    githubDeployRefs: v.github_deploy_refs,
+    githubDeployEnvironments: v.github_deploy_environments,
+    createGithubOidcProvider: v.create_github_oidc_provider,
+    githubOidcProviderArn: v.github_oidc_provider_arn,
+    stateBucket: v.state_bucket,
+  };
+}
+
+/** Validates tfvars text already read from `file`. */
+export async function parseEnvironmentConfig(file: string, text: string): Promise<EnvironmentConfig> {
+  const env = path.basename(file).replace(/\.tfvars$/, "");
+  if (!/^[a-z][a-z0-9]{0,9}$/.test(env)) {
+    throw new ConfigError(file, [{ key: "", message: `the file name gives environment ${show(env)}; use 1-10 lowercase letters or digits, starting with a letter (dev.tfvars, prod.tfvars)` }]);
+  }
+  let raw: Record<string, unknown>;
+  try {
+    raw = (await parse(path.basename(file), text)) as Record<string, unknown>;
+  } catch (e) {
+    const msg = String(e instanceof Error ? e.message : e);
+    const m = /:(\d+),(\d+)[^:]*: ([^\]]+)/.exec(msg);
+    throw new ConfigError(file, [{ key: "", line: m ? Number(m[1]) : undefined, message: `HCL syntax error${m ? ` at column ${m[2]}` : ""}: ${m ? m[3].trim() : msg}` }]);
+  }
+
+  const problems: ConfigProblem[] = [];
+  const problem = (key: string, message: string) => problems.push({ key, line: lineOf(text, key.split(/[.[]/)[0]), message });
+  const result = tfvarsSchema(isProductionName(env)).safeParse(raw);
+  if (!result.success) {
+    for (const issue of result.error.issues) {
+      if (issue.code === "unrecognized_keys") {
+        for (const k of issue.keys) {
+          const near = nearestKey(k);
+          problem(k, `unknown key${near ? `; did you mean \`${near}\`?` : ""} (see the config reference in README.md)`);
+        }
+        continue;
+      }
+      const key = issue.path.map((p, i) => (typeof p === "number" ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`)).join("");
+      problem(key, describeIssue(issue, valueAt(raw, issue.path)));
+    }
+    throw new ConfigError(file, problems);
+  }
+  const v = result.data;
+  const prefix = `${v.service_name}-${env}-green`;
+  if (prefix.length > 32) {
+    problem("service_name", `given ${show(v.service_name)}; "${prefix}" exceeds the 32-character limit of AWS target group names: shorten it to ${v.service_name.length - (prefix.length - 32)} characters or fewer`);
+  }
+  consistency(v, problem);
+  if (problems.length > 0) throw new ConfigError(file, problems);
+  return deepFreeze(toConfig(env, file, v));
+}
+
+/** Reads and validates `config/<env>.tfvars`. */
+export async function loadEnvironmentConfig(file: string): Promise<EnvironmentConfig> {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, "utf8");
+  } catch (e) {
+    throw new ConfigError(file, [{ key: "", message: `cannot be read (${(e as NodeJS.ErrnoException).code ?? String(e)}); create it from config/dev.tfvars` }]);
+  }
+  return parseEnvironmentConfig(file, text);
+}
+
+/** Every `*.tfvars` in `dir`, all validated; all problems of all files are reported together. */
+export async function loadAllEnvironmentConfigs(dir: string): Promise<EnvironmentConfig[]> {
+  const files = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith(".tfvars")).sort() : [];
+  if (files.length === 0) throw new ConfigError(dir, [{ key: "", message: "holds no <env>.tfvars file; add config/dev.tfvars" }]);
+  const results = await Promise.allSettled(files.map((f) => loadEnvironmentConfig(path.join(dir, f))));
+  const errors = results.flatMap((r) => (r.status === "rejected" ? [r.reason] : []));
+  if (errors.length > 0) {
+    if (errors.every((e) => e instanceof ConfigError)) {
+      throw new ConfigError(dir, (errors as ConfigError[]).flatMap((e) => e.problems.map((p) => ({ ...p, file: p.file ?? e.file }))));
+    }
+    throw errors.find((e) => !(e instanceof ConfigError));
+  }
+  return results.map((r) => (r as PromiseFulfilledResult<EnvironmentConfig>).value);
+}
