@@ -9,9 +9,26 @@ import { requireTerraform, validateAndPlan } from "./support/terraform";
 
 const plans: Record<string, OfflinePlan> = {};
 
+/** Every optional feature switched on at once: issued certificate + DNS, stickiness, access logs, e-mail, an existing OIDC provider, a state bucket, a pinned account. */
+const EVERYTHING_ON = (text: string) =>
+  text
+    .replace(/^allow_plain_http .*$/m, "")
+    .replace(/^create_github_oidc_provider = true$/m, "create_github_oidc_provider = false")
+    .replace(/^stickiness_seconds = 0$/m, "stickiness_seconds = 3600") +
+  `
+domain_name              = "app.example.com"
+hosted_zone_id           = "Z0123456789ABCDEFGHIJ"
+access_logs_bucket       = "acme-alb-logs"
+alarm_email              = "oncall@example.com"
+github_oidc_provider_arn = "arn:aws:iam::111111111111:oidc-provider/token.actions.githubusercontent.com"
+state_bucket             = "acme-terraform-state"
+aws_account_id           = "111111111111"
+`;
+
 beforeAll(async () => {
   requireTerraform();
   for (const env of ["dev", "prod"]) plans[env] = validateAndPlan(synthStack(await configOf(env)), `plan-${env}`);
+  plans.everything = validateAndPlan(synthStack(await configOf("dev", EVERYTHING_ON)), "plan-everything");
 }, 300_000);
 
 function planned(env: string, type: string): any[] {
@@ -43,4 +60,17 @@ test.each(["dev", "prod"])("%s: the planned weighted rule forwards blue 100 / gr
   const [rule] = planned(env, "aws_lb_listener_rule");
   expect(rule.priority).toBe(100);
   expect(rule.action[0].forward[0].target_group.map((t: { weight: number }) => t.weight).sort()).toEqual([0, 100]);
+});
+
+test("every optional feature validates and plans: DNS-validated certificate, HTTPS, alias, stickiness, access logs, e-mail", () => {
+  expect(plans.everything.counts).toMatchObject({ change: 0, destroy: 0, replace: 0 });
+  expect(planned("everything", "aws_acm_certificate")).toEqual([expect.objectContaining({ domain_name: "app.example.com", validation_method: "DNS" })]);
+  const records = planned("everything", "aws_route53_record");
+  expect(records).toHaveLength(2); // the validation record (type known after apply) and the alias
+  expect(records.filter((r) => r.type === "A")).toEqual([expect.objectContaining({ name: "app.example.com", alias: [expect.objectContaining({ evaluate_target_health: true })] })]);
+  expect(planned("everything", "aws_lb_listener").map((l) => l.port).sort((a, b) => a - b)).toEqual([80, 443, 8443]);
+  expect(planned("everything", "aws_sns_topic_subscription")).toHaveLength(1);
+  expect(planned("everything", "aws_iam_openid_connect_provider")).toHaveLength(0);
+  const [rule] = planned("everything", "aws_lb_listener_rule");
+  expect(rule.action[0].forward[0].stickiness).toEqual([{ enabled: true, duration: 3600 }]);
 });
