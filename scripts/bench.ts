@@ -45,7 +45,8 @@ function baselineProject(): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bench-baseline-"));
   fs.writeFileSync(
     path.join(dir, "cdktf.json"),
-    JSON.stringify({ language: "typescript", app: `node ${path.join(ROOT, "dist", "scripts", "bench", "one-resource-app.js")}`, sendCrashReports: "false" }),
+    // Run the same way as the project's own app (cdktf.json): TypeScript through tsx.
+    JSON.stringify({ language: "typescript", app: `node --import tsx ${path.join(ROOT, "scripts", "bench", "one-resource-app.ts")}`, sendCrashReports: "false" }),
   );
   fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(dir, "node_modules"));
   return dir;
