@@ -94,128 +94,159 @@ function describeIssue(issue: z.core.$ZodIssue, given: unknown): string {
   }
 }
 
-/** Cross-field rules that a schema field alone cannot express. */
+/** Thrown when a rule reads a key that already failed its own validation: the rule is skipped. */
+const SKIP = Symbol("skip");
+
+/**
+ * Cross-field rules that a schema field alone cannot express. Each rule runs on its own, so one
+ * bad key does not hide the problems of the others; a rule that needs a key which failed its own
+ * check is skipped (that key's problem is already reported).
+ */
 function consistency(v: Tfvars, problem: (key: string, message: string) => void): void {
-  // Network.
-  const cidr = (key: string, text: string): Cidr | undefined => {
+  const rule = (fn: () => void) => {
+    try {
+      fn();
+    } catch (e) {
+      if (e !== SKIP) throw e;
+    }
+  };
+  const cidr = (key: string, text: string, report = true): Cidr | undefined => {
     const c = parseCidr(text);
     if (typeof c === "string") {
-      problem(key, `given ${show(text)}, which ${c}`);
+      if (report) problem(key, `given ${show(text)}, which ${c}`);
       return undefined;
     }
     return c;
   };
-  const vpc = cidr("vpc_cidr", v.vpc_cidr);
-  if (vpc && (vpc.prefix < 16 || vpc.prefix > 28)) problem("vpc_cidr", `given ${show(v.vpc_cidr)}; an AWS VPC prefix must be /16 to /28`);
-  const azs = v.availability_zones;
-  if (new Set(azs).size !== azs.length) problem("availability_zones", `given ${show(azs)}; each zone may appear once`);
-  for (const az of azs) {
-    if (!new RegExp(`^${v.region}[a-z]$`).test(az)) {
-      problem("availability_zones", `given ${show(az)}; zones must be in region ${v.region} (e.g. ${v.region}a)`);
-    }
-  }
-  const subnets: Array<{ key: string; c: Cidr }> = [];
-  for (const key of ["public_subnet_cidrs", "private_subnet_cidrs"] as const) {
-    const list = v[key];
-    if (list.length !== azs.length) {
-      problem(key, `given ${list.length} CIDRs ${show(list)}; needs exactly one per availability zone (${azs.length})`);
-    }
-    list.forEach((text, i) => {
-      const c = cidr(`${key}[${i}]`, text);
-      if (!c) return;
-      if (vpc && !contains(vpc, c)) problem(`${key}[${i}]`, `given ${show(text)}, which is outside vpc_cidr ${v.vpc_cidr}`);
-      if (c.prefix > 28) problem(`${key}[${i}]`, `given ${show(text)}; AWS subnets must be /28 or larger`);
-      subnets.push({ key: `${key}[${i}]`, c });
-    });
-  }
-  for (let i = 0; i < subnets.length; i++) {
-    for (let j = i + 1; j < subnets.length; j++) {
-      if (overlaps(subnets[i].c, subnets[j].c)) {
-        problem(subnets[j].key, `given ${show(subnets[j].c.text)}, which overlaps ${subnets[i].key} (${subnets[i].c.text})`);
+  // Network.
+  rule(() => {
+    const vpc = cidr("vpc_cidr", v.vpc_cidr);
+    if (vpc && (vpc.prefix < 16 || vpc.prefix > 28)) problem("vpc_cidr", `given ${show(v.vpc_cidr)}; an AWS VPC prefix must be /16 to /28`);
+  });
+  rule(() => {
+    const azs = v.availability_zones;
+    if (new Set(azs).size !== azs.length) problem("availability_zones", `given ${show(azs)}; each zone may appear once`);
+    for (const az of azs) {
+      if (!new RegExp(`^${v.region}[a-z]$`).test(az)) {
+        problem("availability_zones", `given ${show(az)}; zones must be in region ${v.region} (e.g. ${v.region}a)`);
       }
     }
+  });
+  for (const key of ["public_subnet_cidrs", "private_subnet_cidrs"] as const) {
+    rule(() => {
+      const list = v[key];
+      const azs = v.availability_zones;
+      if (list.length !== azs.length) {
+        problem(key, `given ${list.length} CIDRs ${show(list)}; needs exactly one per availability zone (${azs.length})`);
+      }
+    });
   }
-  v.ingress_cidrs.forEach((t, i) => cidr(`ingress_cidrs[${i}]`, t));
-  v.test_listener_cidrs.forEach((t, i) => {
-    const c = cidr(`test_listener_cidrs[${i}]`, t);
-    if (c && c.prefix === 0) {
-      problem(`test_listener_cidrs[${i}]`, `given ${show(t)}; the test listener serves unreleased code and must not be open to the internet: list your office/VPN ranges`);
+  rule(() => {
+    const subnets: Array<{ key: string; c: Cidr }> = [];
+    for (const key of ["public_subnet_cidrs", "private_subnet_cidrs"] as const) {
+      v[key].forEach((text, i) => {
+        const c = cidr(`${key}[${i}]`, text);
+        if (c) subnets.push({ key: `${key}[${i}]`, c });
+      });
     }
+    for (const { key, c } of subnets) if (c.prefix > 28) problem(key, `given ${show(c.text)}; AWS subnets must be /28 or larger`);
+    for (let i = 0; i < subnets.length; i++) {
+      for (let j = i + 1; j < subnets.length; j++) {
+        if (overlaps(subnets[i].c, subnets[j].c)) {
+          problem(subnets[j].key, `given ${show(subnets[j].c.text)}, which overlaps ${subnets[i].key} (${subnets[i].c.text})`);
+        }
+      }
+    }
+    const vpc = cidr("vpc_cidr", v.vpc_cidr, false);
+    if (vpc) for (const { key, c } of subnets) if (!contains(vpc, c)) problem(key, `given ${show(c.text)}, which is outside vpc_cidr ${v.vpc_cidr}`);
+  });
+  rule(() => v.ingress_cidrs.forEach((t, i) => cidr(`ingress_cidrs[${i}]`, t)));
+  rule(() => {
+    v.test_listener_cidrs.forEach((t, i) => {
+      const c = cidr(`test_listener_cidrs[${i}]`, t);
+      if (c && c.prefix === 0) {
+        problem(`test_listener_cidrs[${i}]`, `given ${show(t)}; the test listener serves unreleased code and must not be open to the internet: list your office/VPN ranges`);
+      }
+    });
   });
 
   // Listeners and TLS.
-  if ([80, 443].includes(v.test_listener_port)) problem("test_listener_port", `given ${v.test_listener_port}; must differ from the production ports 80 and 443`);
-  if (v.domain_name && !v.hosted_zone_id) problem("hosted_zone_id", `given nothing; required with domain_name ${show(v.domain_name)} to validate its certificate`);
-  if (v.hosted_zone_id && !v.domain_name) problem("domain_name", `given nothing; required with hosted_zone_id ${show(v.hosted_zone_id)}`);
-  if (v.domain_name && v.certificate_arn) problem("certificate_arn", "given together with domain_name; set one: domain_name issues a certificate, certificate_arn uses an existing one");
-  if (!v.certificate_arn && !v.domain_name && !v.allow_plain_http) {
-    problem("certificate_arn", "given nothing; without certificate_arn or domain_name the load balancer would serve plain HTTP: set one, or allow_plain_http = true (e.g. for dev)");
-  }
-  const w = v.initial_weights;
-  if (w.blue === 0 && w.green === 0) problem("initial_weights", `given ${show(w)}; at least one colour needs a weight above 0, or no traffic is served`);
-  if (w.blue === w.green) problem("initial_weights", `given ${show(w)}; equal weights leave no idle colour for the test listener`);
-
-  // Health checks and draining.
-  if (v.health_check_timeout_seconds >= v.health_check_interval_seconds) {
-    problem("health_check_timeout_seconds", `given ${v.health_check_timeout_seconds}; must be below health_check_interval_seconds (${v.health_check_interval_seconds})`);
-  }
-  const stop = v.stop_timeout_seconds ?? Math.min(120, v.deregistration_delay_seconds + 15);
-  if (stop <= v.deregistration_delay_seconds) {
-    problem(
-      v.stop_timeout_seconds === undefined ? "deregistration_delay_seconds" : "stop_timeout_seconds",
-      `stop timeout ${stop} s must exceed deregistration_delay_seconds (${v.deregistration_delay_seconds} s) so tasks finish in-flight requests while draining; ECS allows at most 120 s`,
-    );
-  }
-
-  // Tasks and scaling.
-  const mem = TASK_CPU_MEMORY[v.task_cpu];
-  if (!mem) problem("task_cpu", `given ${v.task_cpu}; allowed: ${Object.keys(TASK_CPU_MEMORY).join(", ")}`);
-  else if (v.task_memory_mib < mem[0] || v.task_memory_mib > mem[1]) {
-    problem("task_memory_mib", `given ${v.task_memory_mib}; with task_cpu ${v.task_cpu} it must be ${mem[0]}..${mem[1]}`);
-  }
-  if (v.autoscaling_min_capacity > v.autoscaling_max_capacity) {
-    problem("autoscaling_min_capacity", `given ${v.autoscaling_min_capacity}; must not exceed autoscaling_max_capacity (${v.autoscaling_max_capacity})`);
-  }
-  for (const colour of ["blue", "green"] as const) {
-    const d = v.desired_count[colour];
-    if (d < v.autoscaling_min_capacity || d > v.autoscaling_max_capacity) {
-      problem(`desired_count.${colour}`, `given ${d}; must be within autoscaling ${v.autoscaling_min_capacity}..${v.autoscaling_max_capacity}`);
+  rule(() => {
+    if ([80, 443].includes(v.test_listener_port)) problem("test_listener_port", `given ${v.test_listener_port}; must differ from the production ports 80 and 443`);
+    if (v.domain_name && !v.hosted_zone_id) problem("hosted_zone_id", `given nothing; required with domain_name ${show(v.domain_name)} to validate its certificate`);
+    if (v.hosted_zone_id && !v.domain_name) problem("domain_name", `given nothing; required with hosted_zone_id ${show(v.hosted_zone_id)}`);
+    if (v.domain_name && v.certificate_arn) problem("certificate_arn", "given together with domain_name; set one: domain_name issues a certificate, certificate_arn uses an existing one");
+    if (!v.certificate_arn && !v.domain_name && !v.allow_plain_http) {
+      problem("certificate_arn", "given nothing; without certificate_arn or domain_name the load balancer would serve plain HTTP: set one, or allow_plain_http = true (e.g. for dev)");
     }
-  }
-  if (new Set(v.secrets).size !== v.secrets.length) problem("secrets", `given ${show(v.secrets)}; each name may appear once`);
-  if (v.asg_min_size > v.asg_max_size) problem("asg_min_size", `given ${v.asg_min_size}; must not exceed asg_max_size (${v.asg_max_size})`);
-  const desired = v.asg_desired_capacity ?? v.asg_min_size;
-  if (desired < v.asg_min_size || desired > v.asg_max_size) {
-    problem("asg_desired_capacity", `given ${desired}; must be within asg_min_size..asg_max_size (${v.asg_min_size}..${v.asg_max_size})`);
-  }
-
+    const w = v.initial_weights;
+    if (w.blue === 0 && w.green === 0) problem("initial_weights", `given ${show(w)}; at least one colour needs a weight above 0, or no traffic is served`);
+    if (w.blue === w.green) problem("initial_weights", `given ${show(w)}; equal weights leave no idle colour for the test listener`);
+  });
+  // Health checks and draining.
+  rule(() => {
+    if (v.health_check_timeout_seconds >= v.health_check_interval_seconds) {
+      problem("health_check_timeout_seconds", `given ${v.health_check_timeout_seconds}; must be below health_check_interval_seconds (${v.health_check_interval_seconds})`);
+    }
+    const stop = v.stop_timeout_seconds ?? Math.min(120, v.deregistration_delay_seconds + 15);
+    if (stop <= v.deregistration_delay_seconds) {
+      problem(
+        v.stop_timeout_seconds === undefined ? "deregistration_delay_seconds" : "stop_timeout_seconds",
+        `stop timeout ${stop} s must exceed deregistration_delay_seconds (${v.deregistration_delay_seconds} s) so tasks finish in-flight requests while draining; ECS allows at most 120 s`,
+      );
+    }
+  });
+  // Tasks and scaling.
+  rule(() => {
+    const mem = TASK_CPU_MEMORY[v.task_cpu];
+    if (!mem) problem("task_cpu", `given ${v.task_cpu}; allowed: ${Object.keys(TASK_CPU_MEMORY).join(", ")}`);
+    else if (v.task_memory_mib < mem[0] || v.task_memory_mib > mem[1]) {
+      problem("task_memory_mib", `given ${v.task_memory_mib}; with task_cpu ${v.task_cpu} it must be ${mem[0]}..${mem[1]}`);
+    }
+    if (v.autoscaling_min_capacity > v.autoscaling_max_capacity) {
+      problem("autoscaling_min_capacity", `given ${v.autoscaling_min_capacity}; must not exceed autoscaling_max_capacity (${v.autoscaling_max_capacity})`);
+    }
+    for (const colour of ["blue", "green"] as const) {
+      const d = v.desired_count[colour];
+      if (d < v.autoscaling_min_capacity || d > v.autoscaling_max_capacity) {
+        problem(`desired_count.${colour}`, `given ${d}; must be within autoscaling ${v.autoscaling_min_capacity}..${v.autoscaling_max_capacity}`);
+      }
+    }
+    if (new Set(v.secrets).size !== v.secrets.length) problem("secrets", `given ${show(v.secrets)}; each name may appear once`);
+    if (v.asg_min_size > v.asg_max_size) problem("asg_min_size", `given ${v.asg_min_size}; must not exceed asg_max_size (${v.asg_max_size})`);
+    const desired = v.asg_desired_capacity ?? v.asg_min_size;
+    if (desired < v.asg_min_size || desired > v.asg_max_size) {
+      problem("asg_desired_capacity", `given ${desired}; must be within asg_min_size..asg_max_size (${v.asg_min_size}..${v.asg_max_size})`);
+    }
+  });
   // Observability.
-  if (!(LOG_RETENTION_DAYS as readonly number[]).includes(v.log_retention_in_days)) {
-    problem("log_retention_in_days", `given ${v.log_retention_in_days}; allowed: ${LOG_RETENTION_DAYS.join(", ")}`);
-  }
-  if (!(LOG_RETENTION_DAYS as readonly number[]).includes(v.flow_log_retention_in_days)) {
-    problem("flow_log_retention_in_days", `given ${v.flow_log_retention_in_days}; allowed: ${LOG_RETENTION_DAYS.join(", ")}`);
-  }
-  const p = v.alarm_period_seconds;
-  if (!(p === 10 || p === 30 || (p >= 60 && p % 60 === 0))) problem("alarm_period_seconds", `given ${p}; allowed: 10, 30 or a multiple of 60`);
-
+  rule(() => {
+    if (!(LOG_RETENTION_DAYS as readonly number[]).includes(v.log_retention_in_days)) {
+      problem("log_retention_in_days", `given ${v.log_retention_in_days}; allowed: ${LOG_RETENTION_DAYS.join(", ")}`);
+    }
+    if (!(LOG_RETENTION_DAYS as readonly number[]).includes(v.flow_log_retention_in_days)) {
+      problem("flow_log_retention_in_days", `given ${v.flow_log_retention_in_days}; allowed: ${LOG_RETENTION_DAYS.join(", ")}`);
+    }
+    const p = v.alarm_period_seconds;
+    if (!(p === 10 || p === 30 || (p >= 60 && p % 60 === 0))) problem("alarm_period_seconds", `given ${p}; allowed: 10, 30 or a multiple of 60`);
+  });
   // GitHub.
-  if (!v.create_github_oidc_provider && !v.github_oidc_provider_arn) {
-    problem("github_oidc_provider_arn", "given nothing; required when create_github_oidc_provider = false (the ARN of the account's existing GitHub OIDC provider)");
-  }
-  if (v.github_deploy_refs.length === 0 && v.github_deploy_environments.length === 0) {
-    problem("github_deploy_refs", "given none, and no github_deploy_environments either; name at least one ref or environment allowed to deploy");
-  }
-
+  rule(() => {
+    if (!v.create_github_oidc_provider && !v.github_oidc_provider_arn) {
+      problem("github_oidc_provider_arn", "given nothing; required when create_github_oidc_provider = false (the ARN of the account's existing GitHub OIDC provider)");
+    }
+    if (v.github_deploy_refs.length === 0 && v.github_deploy_environments.length === 0) {
+      problem("github_deploy_refs", "given none, and no github_deploy_environments either; name at least one ref or environment allowed to deploy");
+    }
+  });
   // Tags.
-  for (const [k, val] of Object.entries(v.tags)) {
-    if (k.toLowerCase().startsWith("aws:")) problem(`tags.${k}`, "the aws: prefix is reserved by AWS");
-    if (k.length < 1 || k.length > 128) problem(`tags.${k}`, `key length ${k.length}; allowed 1..128`);
-    if (val.length > 256) problem(`tags.${k}`, `value length ${val.length}; allowed 0..256`);
-  }
-
-  // Names that must fit AWS limits: target groups `<service>-<env>-green` (32 characters).
-  return;
+  rule(() => {
+    for (const [k, val] of Object.entries(v.tags)) {
+      if (k.toLowerCase().startsWith("aws:")) problem(`tags.${k}`, "the aws: prefix is reserved by AWS");
+      if (k.length < 1 || k.length > 128) problem(`tags.${k}`, `key length ${k.length}; allowed 1..128`);
+      if (val.length > 256) problem(`tags.${k}`, `value length ${val.length}; allowed 0..256`);
+    }
+  });
 }
 
 function deepFreeze<T>(o: T): T {
@@ -330,6 +361,23 @@ export async function parseEnvironmentConfig(file: string, text: string): Promis
       const key = issue.path.map((p, i) => (typeof p === "number" ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`)).join("");
       problem(key, describeIssue(issue, valueAt(raw, issue.path)));
     }
+    // Still run every cross-field rule whose keys are valid on their own, so that one run
+    // reports all of the file's problems.
+    const shape = tfvarsSchema(isProductionName(env)).shape as Record<string, z.ZodType>;
+    const valid: Record<string, unknown> = {};
+    for (const [k, field] of Object.entries(shape)) {
+      const r = field.safeParse((raw as Record<string, unknown>)[k]);
+      if (r.success) valid[k] = r.data;
+    }
+    const partial = new Proxy(valid, {
+      // A key that failed its own check, or a missing required one, skips the rules reading it.
+      get: (target, k: string) => {
+        if (k in target || !(k in shape)) return target[k];
+        if (k in raw || !shape[k].safeParse(undefined).success) throw SKIP;
+        return undefined;
+      },
+    }) as Tfvars;
+    consistency(partial, problem);
     throw new ConfigError(file, problems);
   }
   const v = result.data;
