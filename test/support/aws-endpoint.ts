@@ -1,0 +1,323 @@
+/**
+ * A local AWS endpoint for ecs-shift's tests and benchmark: it speaks the ELBv2 Query protocol
+ * (form-encoded requests, XML answers and errors) and CloudWatch's AWS JSON 1.0 DescribeAlarms,
+ * holds rule / listener / target group / tag / health / alarm state, and injects faults.
+ * Listens on 127.0.0.1 only.
+ */
+import * as http from "node:http";
+import type { AddressInfo } from "node:net";
+
+type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
+export type Obj = { [k: string]: Json };
+
+export interface TargetGroupState {
+  arn: string;
+  name: string;
+  tags: Record<string, string>;
+  targets: Array<{ id: string; state: "healthy" | "unhealthy" | "initial" | "draining" | "unused" }>;
+}
+export interface RuleState {
+  arn: string;
+  listenerArn: string;
+  priority: string;
+  conditions: Obj[];
+  actions: Obj[];
+  tags: Record<string, string>;
+}
+export interface ListenerState {
+  arn: string;
+  port: number;
+  defaultActions: Obj[];
+  tags: Record<string, string>;
+}
+export interface State {
+  rules: Record<string, RuleState>;
+  listeners: Record<string, ListenerState>;
+  targetGroups: Record<string, TargetGroupState>;
+  alarms: Record<string, "OK" | "ALARM" | "INSUFFICIENT_DATA">;
+}
+export interface Faults {
+  /** Answer the next N requests with a Throttling error. */
+  throttle?: number;
+  /** Answer the next N requests with HTTP 500. */
+  serverErrors?: number;
+  /** Acknowledge the next Modify* without applying it. */
+  loseNextWrite?: boolean;
+  /** Called on every DescribeRules/DescribeListeners with its 1-based count; may edit state (a concurrent operator). */
+  onRead?: (count: number, state: State) => void;
+}
+
+const NS = "http://elasticloadbalancing.amazonaws.com/doc/2015-12-01/";
+const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+
+function toXml(v: Json | undefined): string {
+  if (v === null || v === undefined) return "";
+  if (Array.isArray(v)) return v.map((m) => `<member>${toXml(m)}</member>`).join("");
+  if (typeof v === "object") return Object.entries(v).map(([k, x]) => (x === undefined ? "" : `<${k}>${toXml(x)}</${k}>`)).join("");
+  return esc(String(v));
+}
+
+/** `A.member.1.B=x` form fields into nested objects and arrays; numbers and booleans typed. */
+export function parseForm(body: string): Obj {
+  const root: Obj = {};
+  for (const [key, raw] of new URLSearchParams(body)) {
+    const value: Json = /^-?\d+$/.test(raw) ? Number(raw) : raw === "true" ? true : raw === "false" ? false : raw;
+    const parts = key.split(".");
+    let node: any = root;
+    for (let i = 0; i < parts.length; i++) {
+      const last = i === parts.length - 1;
+      if (parts[i] === "member") continue;
+      const isIndex = /^\d+$/.test(parts[i]);
+      const k: string | number = isIndex ? Number(parts[i]) - 1 : parts[i];
+      const nextIsMember = parts[i + 1] === "member";
+      if (last) node[k] = value;
+      else {
+        node[k] ??= nextIsMember ? [] : {};
+        node = node[k];
+      }
+    }
+  }
+  return root;
+}
+
+class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export class AwsEndpoint {
+  readonly state: State;
+  faults: Faults = {};
+  /** Every action served, in order (faulted ones included). */
+  readonly calls: string[] = [];
+  private server?: http.Server;
+  private reads = 0;
+  url = "";
+
+  constructor(state: State) {
+    this.state = state;
+  }
+
+  async start(): Promise<string> {
+    this.server = http.createServer((req, res) => {
+      let body = "";
+      req.on("data", (c) => (body += c));
+      req.on("end", () => this.handle(req, body, res));
+    });
+    await new Promise<void>((resolve) => this.server!.listen(0, "127.0.0.1", resolve));
+    this.url = `http://127.0.0.1:${(this.server!.address() as AddressInfo).port}`;
+    return this.url;
+  }
+
+  async stop(): Promise<void> {
+    await new Promise<void>((resolve) => this.server?.close(() => resolve()) ?? resolve());
+  }
+
+  /** How many Modify* calls were applied. */
+  writes(): number {
+    return this.calls.filter((c) => c === "ModifyRule" || c === "ModifyListener").length;
+  }
+
+  private handle(req: http.IncomingMessage, body: string, res: http.ServerResponse): void {
+    const target = req.headers["x-amz-target"];
+    const json = typeof target === "string";
+    const action = json ? String(target).split(".")[1] : String(parseForm(body).Action ?? "");
+    this.calls.push(action);
+    const send = (status: number, text: string) => {
+      res.writeHead(status, { "content-type": json ? "application/x-amz-json-1.0" : "text/xml", "x-amzn-requestid": "local" });
+      res.end(text);
+    };
+    const fail = (e: ApiError) =>
+      json
+        ? send(e.status, JSON.stringify({ __type: e.code, message: e.message }))
+        : send(e.status, `<ErrorResponse xmlns="${NS}"><Error><Type>${e.status >= 500 ? "Receiver" : "Sender"}</Type><Code>${e.code}</Code><Message>${esc(e.message)}</Message></Error><RequestId>local</RequestId></ErrorResponse>`);
+    try {
+      if (this.faults.throttle && this.faults.throttle > 0) {
+        this.faults.throttle--;
+        throw new ApiError(400, json ? "ThrottlingException" : "Throttling", "Rate exceeded");
+      }
+      if (this.faults.serverErrors && this.faults.serverErrors > 0) {
+        this.faults.serverErrors--;
+        throw new ApiError(500, "InternalFailure", "injected server error");
+      }
+      if (json) {
+        if (action !== "DescribeAlarms") throw new ApiError(400, "UnknownOperationException", action);
+        const names = (JSON.parse(body || "{}").AlarmNames ?? []) as string[];
+        const MetricAlarms = names.filter((n) => n in this.state.alarms).map((n) => ({ AlarmName: n, StateValue: this.state.alarms[n] }));
+        return send(200, JSON.stringify({ MetricAlarms, CompositeAlarms: [] }));
+      }
+      const result = this.elbv2(action, parseForm(body));
+      send(200, `<${action}Response xmlns="${NS}"><${action}Result>${toXml(result)}</${action}Result><ResponseMetadata><RequestId>local</RequestId></ResponseMetadata></${action}Response>`);
+    } catch (e) {
+      if (e instanceof ApiError) fail(e);
+      else fail(new ApiError(500, "InternalFailure", String(e)));
+    }
+  }
+
+  private rule(arn: string): RuleState {
+    const r = this.state.rules[arn];
+    if (!r) throw new ApiError(400, "RuleNotFound", `One or more rules not found`);
+    return r;
+  }
+
+  private listener(arn: string): ListenerState {
+    const l = this.state.listeners[arn];
+    if (!l) throw new ApiError(400, "ListenerNotFound", `One or more listeners not found`);
+    return l;
+  }
+
+  private taggable(arn: string): { tags: Record<string, string> } {
+    const t = this.state.rules[arn] ?? this.state.listeners[arn] ?? this.state.targetGroups[arn];
+    if (!t) throw new ApiError(400, arn.includes(":targetgroup/") ? "TargetGroupNotFound" : arn.includes(":listener-rule/") ? "RuleNotFound" : "ListenerNotFound", `${arn} not found`);
+    return t;
+  }
+
+  private checkActions(actions: Obj[]): void {
+    for (const a of actions) {
+      const groups = ((a.ForwardConfig as Obj | undefined)?.TargetGroups as Obj[] | undefined) ?? [];
+      for (const g of groups) if (!this.state.targetGroups[g.TargetGroupArn as string]) throw new ApiError(400, "TargetGroupNotFound", `Target group '${g.TargetGroupArn}' not found`);
+      if (groups.length > 1 && a.TargetGroupArn) throw new ApiError(400, "ValidationError", "TargetGroupArn cannot be specified with more than one target group in ForwardConfig");
+    }
+  }
+
+  private ruleXml(r: RuleState): Obj {
+    return { RuleArn: r.arn, Priority: r.priority, IsDefault: false, Conditions: r.conditions, Actions: r.actions };
+  }
+
+  private elbv2(action: string, p: Obj): Json {
+    switch (action) {
+      case "DescribeRules": {
+        this.faults.onRead?.(++this.reads, this.state);
+        return { Rules: ((p.RuleArns as string[]) ?? []).map((arn) => this.ruleXml(this.rule(arn))) };
+      }
+      case "DescribeListeners": {
+        this.faults.onRead?.(++this.reads, this.state);
+        return {
+          Listeners: ((p.ListenerArns as string[]) ?? []).map((arn) => {
+            const l = this.listener(arn);
+            return { ListenerArn: l.arn, Port: l.port, Protocol: "HTTP", DefaultActions: l.defaultActions };
+          }),
+        };
+      }
+      case "ModifyRule": {
+        const r = this.rule(p.RuleArn as string);
+        const conditions = (p.Conditions as Obj[] | undefined) ?? [];
+        for (const c of conditions) {
+          if (c.Values && (c.PathPatternConfig || c.HostHeaderConfig)) throw new ApiError(400, "ValidationError", "A condition cannot have both Values and a config");
+        }
+        const actions = (p.Actions as Obj[]) ?? [];
+        this.checkActions(actions);
+        if (this.faults.loseNextWrite) this.faults.loseNextWrite = false;
+        else r.actions = actions;
+        return { Rules: [this.ruleXml(r)] };
+      }
+      case "ModifyListener": {
+        const l = this.listener(p.ListenerArn as string);
+        const actions = (p.DefaultActions as Obj[]) ?? [];
+        this.checkActions(actions);
+        if (this.faults.loseNextWrite) this.faults.loseNextWrite = false;
+        else l.defaultActions = actions;
+        return { Listeners: [{ ListenerArn: l.arn, Port: l.port, DefaultActions: l.defaultActions }] };
+      }
+      case "DescribeTargetGroups": {
+        const arns = (p.TargetGroupArns as string[]) ?? [];
+        const missing = arns.filter((a) => !this.state.targetGroups[a]);
+        if (missing.length) throw new ApiError(400, "TargetGroupNotFound", `One or more target groups not found: ${missing.join(", ")}`);
+        return { TargetGroups: arns.map((a) => ({ TargetGroupArn: a, TargetGroupName: this.state.targetGroups[a].name, TargetType: "ip", Protocol: "HTTP", Port: 8080 })) };
+      }
+      case "DescribeTargetHealth": {
+        const tg = this.state.targetGroups[p.TargetGroupArn as string];
+        if (!tg) throw new ApiError(400, "TargetGroupNotFound", `Target group '${p.TargetGroupArn}' not found`);
+        return { TargetHealthDescriptions: tg.targets.map((t) => ({ Target: { Id: t.id, Port: 8080 }, TargetHealth: { State: t.state } })) };
+      }
+      case "DescribeTags": {
+        return {
+          TagDescriptions: ((p.ResourceArns as string[]) ?? []).map((arn) => ({
+            ResourceArn: arn,
+            Tags: Object.entries(this.taggable(arn).tags).map(([Key, Value]) => ({ Key, Value })),
+          })),
+        };
+      }
+      case "AddTags": {
+        for (const arn of (p.ResourceArns as string[]) ?? []) {
+          const t = this.taggable(arn);
+          for (const tag of (p.Tags as Obj[]) ?? []) t.tags[String(tag.Key)] = String(tag.Value ?? "");
+        }
+        return {};
+      }
+      default:
+        throw new ApiError(400, "InvalidAction", `Could not find operation ${action}`);
+    }
+  }
+}
+
+export const ACCOUNT = "123456789012";
+const base = `arn:aws:elasticloadbalancing:eu-west-1:${ACCOUNT}`;
+export const ARNS = {
+  lb: `${base}:loadbalancer/app/webapp-dev/50dc6c495c0c9188`,
+  listener: `${base}:listener/app/webapp-dev/50dc6c495c0c9188/f2f7dc8efc522ab2`,
+  testListener: `${base}:listener/app/webapp-dev/50dc6c495c0c9188/0467ef3c8400ae65`,
+  rule: `${base}:listener-rule/app/webapp-dev/50dc6c495c0c9188/f2f7dc8efc522ab2/9683b2d02a6cabee`,
+  blue: `${base}:targetgroup/webapp-dev-blue/73e2d6bc24d8a067`,
+  green: `${base}:targetgroup/webapp-dev-green/943f017f100becff`,
+  third: `${base}:targetgroup/webapp-dev-canary/1b2c3d4e5f6a7b8c`,
+};
+
+/** A deployed dev stack as the stacks create it: blue live, green idle and healthy, stickiness on. */
+export function deployedState(): State {
+  const forward = (blue: number, green: number): Obj => ({
+    Type: "forward",
+    Order: 1,
+    ForwardConfig: {
+      TargetGroups: [
+        { TargetGroupArn: ARNS.blue, Weight: blue },
+        { TargetGroupArn: ARNS.green, Weight: green },
+      ],
+      TargetGroupStickinessConfig: { Enabled: true, DurationSeconds: 3600 },
+    },
+  });
+  return {
+    rules: {
+      [ARNS.rule]: {
+        arn: ARNS.rule,
+        listenerArn: ARNS.listener,
+        priority: "100",
+        // As DescribeRules returns them: both the old Values and the new config form.
+        conditions: [{ Field: "path-pattern", Values: ["/*"], PathPatternConfig: { Values: ["/*"] } }],
+        actions: [forward(100, 0)],
+        tags: { Name: "webapp-dev-weighted" },
+      },
+    },
+    listeners: {
+      [ARNS.listener]: { arn: ARNS.listener, port: 80, defaultActions: [forward(100, 0)], tags: {} },
+      [ARNS.testListener]: { arn: ARNS.testListener, port: 8443, defaultActions: [{ Type: "forward", Order: 1, TargetGroupArn: ARNS.green }], tags: {} },
+    },
+    targetGroups: {
+      [ARNS.blue]: { arn: ARNS.blue, name: "webapp-dev-blue", tags: { Color: "blue" }, targets: [{ id: "10.10.10.5", state: "healthy" }, { id: "10.10.11.6", state: "healthy" }] },
+      [ARNS.green]: { arn: ARNS.green, name: "webapp-dev-green", tags: { Color: "green" }, targets: [{ id: "10.10.10.7", state: "healthy" }] },
+      [ARNS.third]: { arn: ARNS.third, name: "webapp-dev-canary", tags: {}, targets: [] },
+    },
+    alarms: { "webapp-dev-blue-target-5xx": "OK", "webapp-dev-green-target-5xx": "OK", "webapp-dev-green-p99-latency": "OK" },
+  };
+}
+
+/** The stack outputs of that deployment, as `cdktf deploy --outputs-file` writes them. */
+export function deployedOutputs(): Record<string, Record<string, unknown>> {
+  return {
+    dev: {
+      region: "eu-west-1",
+      weighted_rule_arn: ARNS.rule,
+      production_listener_arn: ARNS.listener,
+      test_listener_arn: ARNS.testListener,
+      blue_target_group_arn: ARNS.blue,
+      green_target_group_arn: ARNS.green,
+      blue_alarm_names: ["webapp-dev-blue-target-5xx"],
+      green_alarm_names: ["webapp-dev-green-target-5xx", "webapp-dev-green-p99-latency"],
+    },
+  };
+}
