@@ -181,7 +181,7 @@ function consistency(v: Tfvars, problem: (key: string, message: string) => void)
     }
     const w = v.initial_weights;
     if (w.blue === 0 && w.green === 0) problem("initial_weights", `given ${show(w)}; at least one colour needs a weight above 0, or no traffic is served`);
-    if (w.blue === w.green) problem("initial_weights", `given ${show(w)}; equal weights leave no idle colour for the test listener`);
+    else if (w.blue === w.green) problem("initial_weights", `given ${show(w)}; equal weights leave no idle colour for the test listener`);
   });
   // Health checks and draining.
   rule(() => {
