@@ -58,13 +58,8 @@ function inputError(e: unknown): never {
 async function readLive(aws: Elbv2, sel: Selection): Promise<Live> {
   const actions = await aws.readActions(sel.target);
   const arns = actions.flatMap((a) => [a.TargetGroupArn, ...(a.ForwardConfig?.TargetGroups ?? []).map((g) => g.TargetGroupArn)]).filter((x): x is string => !!x);
+  // A group that is neither blue nor green gets no colour: readWeights then refuses the rule.
   const colourOf = await aws.colours(arns);
-  for (const arn of new Set(arns)) {
-    if (!colourOf.has(arn)) {
-      // A group that is gone, or one that is neither blue nor green: refuse as a rule we must not touch.
-      colourOf.delete(arn);
-    }
-  }
   let weights: Weights;
   try {
     weights = readWeights(actions, colourOf, where(sel.target));
@@ -207,7 +202,9 @@ export async function applyWeights(aws: Elbv2, sel: Selection, opts: Options, wa
     });
   }
   if (testChanges && sel.testListenerArn && testTo) {
-    const actions = [{ Type: "forward" as const, TargetGroupArn: live.arnOf[testTo] }];
+    // The test listener forwards to one colour: keep its action's other fields, swap the group.
+    const current = live.testActions?.length === 1 && live.testActions[0].Type === "forward" ? live.testActions[0] : { Type: "forward" as const };
+    const actions: Action[] = [{ ...structuredClone(current), TargetGroupArn: live.arnOf[testTo], ForwardConfig: undefined }];
     await aws.writeListenerActions(sel.testListenerArn, actions);
     const check = await aws.readListenerActions(sel.testListenerArn);
     const tg = check[0]?.TargetGroupArn ?? check[0]?.ForwardConfig?.TargetGroups?.[0]?.TargetGroupArn;
