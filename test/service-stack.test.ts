@@ -134,3 +134,21 @@ describe("change isolation", () => {
     expect(JSON.stringify(parse(changed).output)).toEqual(JSON.stringify(parse(devSynth).output));
   });
 });
+
+describe("IAM size limits", () => {
+  test("each role's inline policies fit AWS's 10,240-character limit, with every optional feature on", async () => {
+    const everything = await configOf(
+      "dev",
+      (t) => t.replace(/^allow_plain_http .*$/m, "") + '\ndomain_name = "app.example.com"\nhosted_zone_id = "Z0123456789ABCDEFGHIJ"\nstate_bucket = "acme-terraform-state-bucket"\n',
+    );
+    const policies = resourcesOf(synthStack(everything), "aws_iam_role_policy");
+    const perRole = new Map<string, number>();
+    for (const p of Object.values(policies)) {
+      // References resolve to ARNs; count each as a long one. AWS counts without whitespace.
+      const size = JSON.stringify(JSON.parse(p.policy)).replace(/\$\{[^}]+\}/g, "arn:aws:iam::111111111111:role/webapp-dev-task-execution-0123456789").length;
+      perRole.set(p.role, (perRole.get(p.role) ?? 0) + size);
+    }
+    expect(perRole.size).toBeGreaterThanOrEqual(4);
+    for (const [role, size] of perRole) expect({ role, size, fits: size <= 10240 }).toEqual({ role, size, fits: true });
+  });
+});
