@@ -217,7 +217,11 @@ export class GithubOidc extends Construct {
         Effect: "Allow",
         Action: ["ec2:CreateTags"],
         Resource: "*",
-        Condition: { StringEquals: { "ec2:CreateAction": ["CreateVpc", "CreateSubnet", "CreateInternetGateway", "CreateNatGateway", "AllocateAddress", "CreateRouteTable", "CreateSecurityGroup", "CreateLaunchTemplate", "CreateFlowLogs"] } },
+        Condition: {
+          StringEquals: {
+            "ec2:CreateAction": ["CreateVpc", "CreateSubnet", "CreateInternetGateway", "CreateNatGateway", "AllocateAddress", "CreateRouteTable", "CreateSecurityGroup", "CreateLaunchTemplate", "CreateFlowLogs", "RunInstances"],
+          },
+        },
       },
       {
         Sid: "Ec2ChangeTagged",
@@ -291,29 +295,31 @@ export class GithubOidc extends Construct {
         Sid: "Ecs",
         Effect: "Allow",
         Action: [
-          "ecs:CreateCluster",
           "ecs:DeleteCluster",
           "ecs:UpdateCluster",
           "ecs:UpdateClusterSettings",
           "ecs:PutClusterCapacityProviders",
-          "ecs:CreateCapacityProvider",
           "ecs:UpdateCapacityProvider",
           "ecs:DeleteCapacityProvider",
-          "ecs:CreateService",
           "ecs:UpdateService",
           "ecs:DeleteService",
-          "ecs:RegisterTaskDefinition",
-          "ecs:DeregisterTaskDefinition",
           "ecs:TagResource",
           "ecs:UntagResource",
         ],
-        Resource: [
-          arn("ecs", `cluster/${prefix}`),
-          arn("ecs", `capacity-provider/${prefix}`),
-          arn("ecs", `service/${prefix}/*`),
-          arn("ecs", `task-definition/${prefix}-*:*`),
-        ],
+        Resource: [arn("ecs", `cluster/${prefix}`), arn("ecs", `capacity-provider/${prefix}`), arn("ecs", `service/${prefix}/*`), arn("ecs", `task-definition/${prefix}-*:*`)],
       },
+      // These creates have no resource-level permissions: the request must carry the stack's tag.
+      {
+        Sid: "EcsCreateTagged",
+        Effect: "Allow",
+        Action: ["ecs:CreateCluster", "ecs:CreateCapacityProvider", "ecs:RegisterTaskDefinition"],
+        Resource: "*",
+        Condition: tagged("aws:RequestTag"),
+      },
+      { Sid: "EcsCreateService", Effect: "Allow", Action: ["ecs:CreateService"], Resource: "*", Condition: { ArnLike: { "ecs:cluster": arn("ecs", `cluster/${prefix}`) } } },
+      // Exception, written down: DeregisterTaskDefinition has no resource-level permission and no
+      // condition key, and Terraform calls it on every new revision. It stops no running task.
+      { Sid: "EcsDeregisterTaskDefinition", Effect: "Allow", Action: ["ecs:DeregisterTaskDefinition"], Resource: "*" },
       {
         Sid: "AutoScalingGroup",
         Effect: "Allow",
@@ -328,6 +334,7 @@ export class GithubOidc extends Construct {
         Resource: [arn("autoscaling", `autoScalingGroup:*:autoScalingGroupName/${prefix}*`)],
       },
       {
+        // Scalable targets have generated ids; limit to ECS service task counts.
         Sid: "ServiceAutoScaling",
         Effect: "Allow",
         Action: [
@@ -338,9 +345,28 @@ export class GithubOidc extends Construct {
           "application-autoscaling:TagResource",
           "application-autoscaling:UntagResource",
         ],
-        Resource: [arn("application-autoscaling", "scalable-target/*")],
-        // Scalable targets have generated ids; the target must be one of this stack's services.
-        Condition: { StringLike: { "application-autoscaling:ResourceId": [`service/${prefix}/*`] } },
+        Resource: "*",
+        Condition: { StringEquals: { "application-autoscaling:service-namespace": "ecs", "application-autoscaling:scalable-dimension": "ecs:service:DesiredCount" } },
+      },
+      {
+        // The Auto Scaling group launches from the stack's launch template: the caller needs
+        // RunInstances for it, limited to launches whose parameters come from a launch template.
+        Sid: "LaunchFromTemplate",
+        Effect: "Allow",
+        Action: ["ec2:RunInstances"],
+        Resource: "*",
+        Condition: { ArnLike: { "ec2:LaunchTemplate": `arn:${p}:ec2:${props.region}:*:launch-template/*` }, Bool: { "ec2:IsLaunchTemplateResource": "true" } },
+      },
+      {
+        Sid: "ServiceLinkedRoles",
+        Effect: "Allow",
+        Action: ["iam:CreateServiceLinkedRole"],
+        Resource: [`arn:${p}:iam::*:role/aws-service-role/*`],
+        Condition: {
+          StringEquals: {
+            "iam:AWSServiceName": ["ecs.amazonaws.com", "ecs.application-autoscaling.amazonaws.com", "elasticloadbalancing.amazonaws.com", "autoscaling.amazonaws.com"],
+          },
+        },
       },
       {
         Sid: "Logs",
