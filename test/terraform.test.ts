@@ -66,8 +66,10 @@ test("every optional feature validates and plans: DNS-validated certificate, HTT
   expect(plans.everything.counts).toMatchObject({ change: 0, destroy: 0, replace: 0 });
   expect(planned("everything", "aws_acm_certificate")).toEqual([expect.objectContaining({ domain_name: "app.example.com", validation_method: "DNS" })]);
   const records = planned("everything", "aws_route53_record");
-  expect(records).toHaveLength(2); // the validation record (type known after apply) and the alias
-  expect(records.filter((r) => r.type === "A")).toEqual([expect.objectContaining({ name: "app.example.com", alias: [expect.objectContaining({ evaluate_target_health: true })] })]);
+  expect(records).toHaveLength(3); // the validation record (type known after apply) and the A and AAAA aliases
+  for (const type of ["A", "AAAA"]) {
+    expect(records.filter((r) => r.type === type)).toEqual([expect.objectContaining({ name: "app.example.com", alias: [expect.objectContaining({ evaluate_target_health: true })] })]);
+  }
   expect(planned("everything", "aws_lb_listener").map((l) => l.port).sort((a, b) => a - b)).toEqual([80, 443, 8443]);
   expect(planned("everything", "aws_sns_topic_subscription")).toHaveLength(1);
   expect(planned("everything", "aws_iam_openid_connect_provider")).toHaveLength(0);
