@@ -68,6 +68,24 @@ function lineOf(text: string, key: string): number | undefined {
   return i >= 0 ? i + 1 : undefined;
 }
 
+/** `a.b[0].c` from a zod issue path. */
+function keyOf(p: readonly PropertyKey[]): string {
+  return p.map((k, i) => (typeof k === "number" ? `[${k}]` : i === 0 ? String(k) : `.${String(k)}`)).join("");
+}
+
+/** The keys the schema allows in the object at `p` (e.g. `image_tags`: blue, green). */
+function knownKeysAt(env: string, p: readonly PropertyKey[]): string[] {
+  type Node = { def?: { innerType?: Node; shape?: Record<PropertyKey, Node> } };
+  // Through `.default()` / `.optional()` wrappers to the object itself.
+  const bare = (n: Node | undefined) => {
+    while (n?.def?.innerType) n = n.def.innerType;
+    return n;
+  };
+  let node = bare(tfvarsSchema(isProductionName(env)) as unknown as Node);
+  for (const k of p) node = bare(node?.def?.shape?.[k]);
+  return Object.keys(node?.def?.shape ?? {});
+}
+
 function valueAt(raw: unknown, p: readonly PropertyKey[]): unknown {
   return p.reduce<unknown>((v, k) => (v !== null && typeof v === "object" ? (v as Record<PropertyKey, unknown>)[k] : undefined), raw);
 }
@@ -102,7 +120,7 @@ const SKIP = Symbol("skip");
  * bad key does not hide the problems of the others; a rule that needs a key which failed its own
  * check is skipped (that key's problem is already reported).
  */
-function consistency(v: Tfvars, problem: (key: string, message: string) => void): void {
+function consistency(env: string, v: Tfvars, problem: (key: string, message: string) => void): void {
   const rule = (fn: () => void) => {
     try {
       fn();
@@ -118,6 +136,16 @@ function consistency(v: Tfvars, problem: (key: string, message: string) => void)
     }
     return c;
   };
+  // Names.
+  rule(() => {
+    const longest = `${v.service_name}-${env}-green`;
+    if (longest.length > 32) {
+      problem(
+        "service_name",
+        `given ${show(v.service_name)}; "${longest}" exceeds the 32-character limit of AWS target group names: shorten it to ${v.service_name.length - (longest.length - 32)} characters or fewer`,
+      );
+    }
+  });
   // Network.
   rule(() => {
     const vpc = cidr("vpc_cidr", v.vpc_cidr);
@@ -351,14 +379,19 @@ export async function parseEnvironmentConfig(file: string, text: string): Promis
   const result = tfvarsSchema(isProductionName(env)).safeParse(raw);
   if (!result.success) {
     for (const issue of result.error.issues) {
+      const key = keyOf(issue.path);
       if (issue.code === "unrecognized_keys") {
         for (const k of issue.keys) {
+          if (key) {
+            // Inside an object value (e.g. image_tags): its known keys are the schema's.
+            problem(`${key}.${k}`, `unknown key; allowed: ${knownKeysAt(env, issue.path).join(", ")}`);
+            continue;
+          }
           const near = nearestKey(k);
           problem(k, `unknown key${near ? `; did you mean \`${near}\`?` : ""} (see the config reference in README.md)`);
         }
         continue;
       }
-      const key = issue.path.map((p, i) => (typeof p === "number" ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`)).join("");
       problem(key, describeIssue(issue, valueAt(raw, issue.path)));
     }
     // Still run every cross-field rule whose keys are valid on their own, so that one run
@@ -377,15 +410,11 @@ export async function parseEnvironmentConfig(file: string, text: string): Promis
         return undefined;
       },
     }) as Tfvars;
-    consistency(partial, problem);
+    consistency(env, partial, problem);
     throw new ConfigError(file, problems);
   }
   const v = result.data;
-  const prefix = `${v.service_name}-${env}-green`;
-  if (prefix.length > 32) {
-    problem("service_name", `given ${show(v.service_name)}; "${prefix}" exceeds the 32-character limit of AWS target group names: shorten it to ${v.service_name.length - (prefix.length - 32)} characters or fewer`);
-  }
-  consistency(v, problem);
+  consistency(env, v, problem);
   if (problems.length > 0) throw new ConfigError(file, problems);
   return deepFreeze(toConfig(env, file, v));
 }
