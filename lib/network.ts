@@ -47,6 +47,8 @@ export class Network extends Construct {
   public readonly privateSubnets: Subnet[];
   public readonly natGateways: NatGateway[];
   public readonly flowLogGroup: CloudwatchLogGroup;
+  /** The role VPC Flow Logs assumes to write `flowLogGroup`; whoever deploys must be allowed to pass it. */
+  public readonly flowLogsRole: IamRole;
 
   constructor(scope: Construct, id: string, props: NetworkProps) {
     super(scope, id);
@@ -124,7 +126,7 @@ export class Network extends Construct {
       name: `/vpc/${props.namePrefix}/flow-logs`,
       retentionInDays,
     });
-    const role = new IamRole(this, "flow-logs-role", {
+    this.flowLogsRole = new IamRole(this, "flow-logs-role", {
       name: `${props.namePrefix}-vpc-flow-logs`,
       assumeRolePolicy: JSON.stringify({
         Version: "2012-10-17",
@@ -140,6 +142,7 @@ export class Network extends Construct {
         ],
       }),
     });
+    const role = this.flowLogsRole;
     new IamRolePolicy(this, "flow-logs-policy", {
       role: role.id,
       name: "write-flow-logs",

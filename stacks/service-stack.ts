@@ -86,6 +86,7 @@ export class ServiceStack extends TerraformStack {
       providerArn: c.githubOidcProviderArn,
       ecrRepositoryArn: ecr.repository.arn,
       passRoleArns: [roles.executionRole.arn, roles.taskRole.arn, roles.instanceRole.arn],
+      flowLogsRoleArn: network.flowLogsRole.arn,
       ssmParameterPath: secretsPath,
       scopeTagKey: STACK_TAG,
       scopeTagValue: prefix,

@@ -43,6 +43,16 @@ describe("both environments", () => {
     expect(outputs[OUTPUTS.weightedRuleArn].value).toMatch(/^\$\{aws_lb_listener_rule\..*\.arn\}$/);
   });
 
+  test.each(["dev", "prod"])("%s: the deploy role may pass the flow logs role, to VPC Flow Logs only", (env) => {
+    const synth = env === "dev" ? devSynth : prodSynth;
+    const [flowRole] = one(synth, "aws_iam_role", "flow-logs-role");
+    const statements = Object.values(resourcesOf(synth, "aws_iam_role_policy"))
+      .concat(Object.values(resourcesOf(synth, "aws_iam_policy")))
+      .flatMap((p: any) => JSON.parse(p.policy).Statement);
+    const passFlow = statements.filter((st: any) => [st.Action].flat().includes("iam:PassRole") && [st.Resource].flat().includes(`\${aws_iam_role.${flowRole}.arn}`));
+    expect(passFlow).toEqual([expect.objectContaining({ Effect: "Allow", Condition: { StringEquals: { "iam:PassedToService": "vpc-flow-logs.amazonaws.com" } } })]);
+  });
+
   test.each(["dev", "prod"])("%s: each colour's service is attached to its own target group only", (env) => {
     const synth = env === "dev" ? devSynth : prodSynth;
     for (const colour of ["blue", "green"]) {
