@@ -16,4 +16,24 @@ export const OUTPUTS = {
   blueServiceName: "blue_service_name",
   greenServiceName: "green_service_name",
   ecrRepositoryUrl: "ecr_repository_url",
+  /**
+   * Where this stack's Terraform state and lock live, so the CLI can refuse to move traffic
+   * while an apply holds the lock: {@link StateBackendOutput}.
+   */
+  stateBackend: "state_backend",
 } as const;
+
+/** Value of the `state_backend` output. */
+export type StateBackendOutput =
+  | {
+      readonly type: "s3";
+      readonly bucket: string;
+      /** The state object's key; with `use_lockfile` the lock is the object `<key>.tflock`. */
+      readonly key: string;
+      readonly region: string;
+      /** S3 native locking (Terraform >= 1.10). */
+      readonly use_lockfile: boolean;
+      /** DynamoDB lock table (older Terraform); its lock item's LockID is `<bucket>/<key>`. */
+      readonly dynamodb_table: string | null;
+    }
+  | { readonly type: "local"; readonly path: string };
