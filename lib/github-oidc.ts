@@ -74,6 +74,12 @@ export interface GithubOidcProps {
    * @default - every object in the bucket (and every `*.tflock` for the plan role's lock)
    */
   readonly stateKey?: string;
+  /**
+   * DynamoDB lock table of the state (Terraform < 1.10 locking): both roles may read, take and
+   * release the lock item, nothing else. Needs `stateBucket`.
+   * @default - no DynamoDB permissions (S3 native locking only)
+   */
+  readonly stateLockTable?: string;
   /** Route 53 hosted zone the deploy role may change records in (with ACM DNS validation). @default - no DNS or certificate permissions */
   readonly hostedZoneId?: string;
   /**
@@ -168,6 +174,9 @@ export class GithubOidc extends Construct {
     if (props.stateBucket !== undefined && !/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(props.stateBucket)) {
       fail(`stateBucket must be an S3 bucket name, got ${JSON.stringify(props.stateBucket)}`);
     }
+    if (props.stateLockTable !== undefined && (props.stateBucket === undefined || !/^[A-Za-z0-9_.-]{3,255}$/.test(props.stateLockTable))) {
+      fail(`stateLockTable needs stateBucket and must be a DynamoDB table name, got ${JSON.stringify(props.stateLockTable)}`);
+    }
     if (props.stateKey !== undefined && (props.stateBucket === undefined || props.stateKey === "" || props.stateKey.startsWith("/") || WILDCARD.test(props.stateKey))) {
       fail(`stateKey needs stateBucket and must be an object key without a leading "/" or wildcards, got ${JSON.stringify(props.stateKey)}`);
     }
@@ -229,6 +238,20 @@ export class GithubOidc extends Construct {
           // `terraform plan` takes the lock too: the lock file `<key>.tflock` is created and
           // deleted around every run.
           { Sid: "StateLock", Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], Resource: [lockObject!] },
+          ...(props.stateLockTable !== undefined
+            ? [
+                {
+                  // The DynamoDB lock of older Terraform: the item LockID `<bucket>/<key>` (and its
+                  // `-md5` digest item) in this one table. No condition on the item key: the
+                  // digest item's id is derived, and the table holds only state locks. Any region:
+                  // the table lives beside the state bucket, which may be in another region.
+                  Sid: "StateLockTable",
+                  Effect: "Allow" as const,
+                  Action: ["dynamodb:DescribeTable", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"],
+                  Resource: [`arn:${p}:dynamodb:*:*:table/${props.stateLockTable}`],
+                },
+              ]
+            : []),
         ]
       : [];
 

@@ -33,7 +33,7 @@ export type StateBackendOutput =
       readonly region: string;
       /** S3 native locking (Terraform >= 1.10). */
       readonly use_lockfile: boolean;
-      /** DynamoDB lock table (older Terraform); its lock item's LockID is `<bucket>/<key>`. */
-      readonly dynamodb_table: string | null;
+      /** DynamoDB lock table (older Terraform); its lock item's LockID is `<bucket>/<key>`. "" when none. */
+      readonly dynamodb_table: string;
     }
   | { readonly type: "local"; readonly path: string };

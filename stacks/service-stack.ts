@@ -1,5 +1,5 @@
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
-import { TerraformOutput, TerraformStack } from "cdktf";
+import { S3Backend, TerraformOutput, TerraformStack } from "cdktf";
 import { Construct } from "constructs";
 import { BlueGreenLoadBalancer } from "../lib/alb";
 import { COLOURS, type Colour, type EnvironmentConfig, type PerColour } from "../lib/config/types";
@@ -12,7 +12,7 @@ import { GithubOidc } from "../lib/github-oidc";
 import { ServiceLogGroups } from "../lib/log-groups";
 import { Network } from "../lib/network";
 import { Observability } from "../lib/observability";
-import { OUTPUTS } from "../lib/outputs";
+import { OUTPUTS, type StateBackendOutput } from "../lib/outputs";
 import { ServiceSecrets } from "../lib/secrets";
 import { SecurityGroups } from "../lib/security-groups";
 
@@ -40,6 +40,7 @@ export class ServiceStack extends TerraformStack {
       allowedAccountIds: c.awsAccountId ? [c.awsAccountId] : undefined,
       defaultTags: [{ tags: { ...c.tags, Service: c.serviceName, Environment: c.environment, ManagedBy: "cdktf", [STACK_TAG]: prefix } }],
     });
+    const stateBackend = this.backend(id, c);
 
     const network = new Network(this, "network", {
       namePrefix: prefix,
@@ -91,7 +92,9 @@ export class ServiceStack extends TerraformStack {
       scopeTagKey: STACK_TAG,
       scopeTagValue: prefix,
       hostedZoneId: c.hostedZoneId,
-      stateBucket: c.stateBucket,
+      stateBucket: c.backend?.bucket ?? c.stateBucket,
+      stateKey: c.backend?.key,
+      stateLockTable: c.backend?.dynamodbTable,
     });
 
     const certificate = c.domainName && c.hostedZoneId ? new DnsCertificate(this, "dns-certificate", { domainName: c.domainName, hostedZoneId: c.hostedZoneId }) : undefined;
@@ -191,6 +194,7 @@ export class ServiceStack extends TerraformStack {
 
     const output = (name: string, value: unknown, description: string) => new TerraformOutput(this, name, { value, description });
     output(OUTPUTS.region, c.region, "AWS region of this environment");
+    output(OUTPUTS.stateBackend, stateBackend, "Where this environment's state and its lock live (ecs-shift refuses to shift while an apply holds the lock)");
     output(OUTPUTS.loadBalancerDnsName, alb.loadBalancer.dnsName, "Public DNS name of the load balancer");
     output(OUTPUTS.productionListenerArn, alb.productionListener.arn, "Production listener (443, or 80 without a certificate)");
     output(OUTPUTS.testListenerArn, alb.testListener.arn, "Test listener, forwarding to the idle colour");
@@ -203,5 +207,25 @@ export class ServiceStack extends TerraformStack {
     output(OUTPUTS.blueServiceName, services.blue.service.name, "Blue ECS service");
     output(OUTPUTS.greenServiceName, services.green.service.name, "Green ECS service");
     output(OUTPUTS.ecrRepositoryUrl, ecr.repository.repositoryUrl, "ECR repository images are pushed to");
+  }
+
+  /**
+   * The S3 backend of `config/backend-<env>.hcl` (one state object per environment, S3 native
+   * locking), else cdktf's local backend. Returns what the `state_backend` output says.
+   */
+  private backend(id: string, c: EnvironmentConfig): StateBackendOutput {
+    const b = c.backend;
+    if (!b) return { type: "local", path: `terraform.${id}.tfstate` };
+    const s3 = new S3Backend(this, {
+      bucket: b.bucket,
+      key: b.key,
+      region: b.region,
+      encrypt: true,
+      kmsKeyId: b.kmsKeyId,
+      dynamodbTable: b.dynamodbTable,
+    });
+    // cdktf 0.21's S3Backend has no useLockfile (TOOLCHAIN.md).
+    if (b.useLockfile) s3.addOverride("use_lockfile", true);
+    return { type: "s3", bucket: b.bucket, key: b.key, region: b.region, use_lockfile: b.useLockfile, dynamodb_table: b.dynamodbTable ?? "" };
   }
 }

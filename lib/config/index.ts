@@ -1,2 +1,4 @@
-export { ConfigError, loadAllEnvironmentConfigs, loadEnvironmentConfig, parseEnvironmentConfig, type ConfigProblem } from "./load";
+export { ConfigError, type ConfigProblem } from "./hcl";
+export { loadAllEnvironmentConfigs, loadEnvironmentConfig, loadProjectConfig, parseEnvironmentConfig } from "./load";
+export * from "./backend";
 export * from "./types";

@@ -4,113 +4,14 @@
  * EnvironmentConfig. Every problem in a file is reported at once, each naming the file, the
  * key (and line), what was given and what is allowed.
  */
-import { parse } from "@cdktf/hcl2json";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { z } from "zod";
 import { contains, overlaps, parseCidr, type Cidr } from "./cidr";
-import { isProductionName, KNOWN_KEYS, LOG_RETENTION_DAYS, TASK_CPU_MEMORY, tfvarsSchema, type Tfvars } from "./schema";
+import { ConfigError, parseHcl, problemCollector, reportSchemaIssues, show, type ConfigProblem } from "./hcl";
+import { isProductionName, LOG_RETENTION_DAYS, TASK_CPU_MEMORY, tfvarsSchema, type Tfvars } from "./schema";
+import { crossCheckBackends, loadBackendConfigFor, loadStateConfig, type BackendConfig, type StateConfig } from "./backend";
 import type { EnvironmentConfig } from "./types";
-
-export interface ConfigProblem {
-  /** The tfvars key (dotted for nested values, e.g. `image_tags.blue`); "" for the file as a whole. */
-  readonly key: string;
-  readonly line?: number;
-  readonly message: string;
-  /** The file, when it is not the error's own (errors gathered from several files). */
-  readonly file?: string;
-}
-
-export class ConfigError extends Error {
-  constructor(
-    readonly file: string,
-    readonly problems: readonly ConfigProblem[],
-  ) {
-    super(problems.map((p) => `${p.file ?? file}${p.line ? `:${p.line}` : ""}: ${p.key ? `${p.key}: ` : ""}${p.message}`).join("\n"));
-    this.name = "ConfigError";
-  }
-}
-
-/** Shows a value the way the user wrote it (JSON is close enough to HCL for scalars and lists). */
-function show(v: unknown): string {
-  if (v === undefined) return "nothing";
-  const s = JSON.stringify(v);
-  return s.length > 120 ? `${s.slice(0, 117)}...` : s;
-}
-
-function levenshtein(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = row[0];
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const cur = row[j];
-      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = cur;
-    }
-  }
-  return row[b.length];
-}
-
-export function nearestKey(key: string): string | undefined {
-  let best: string | undefined;
-  let bestDistance = Infinity;
-  for (const k of KNOWN_KEYS) {
-    const d = levenshtein(key, k);
-    if (d < bestDistance) [best, bestDistance] = [k, d];
-  }
-  return bestDistance <= Math.max(3, Math.floor(key.length / 3)) ? best : undefined;
-}
-
-function lineOf(text: string, key: string): number | undefined {
-  const re = new RegExp(`^\\s*${key.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\s*=`);
-  const i = text.split("\n").findIndex((l) => re.test(l));
-  return i >= 0 ? i + 1 : undefined;
-}
-
-/** `a.b[0].c` from a zod issue path. */
-function keyOf(p: readonly PropertyKey[]): string {
-  return p.map((k, i) => (typeof k === "number" ? `[${k}]` : i === 0 ? String(k) : `.${String(k)}`)).join("");
-}
-
-/** The keys the schema allows in the object at `p` (e.g. `image_tags`: blue, green). */
-function knownKeysAt(env: string, p: readonly PropertyKey[]): string[] {
-  type Node = { def?: { innerType?: Node; shape?: Record<PropertyKey, Node> } };
-  // Through `.default()` / `.optional()` wrappers to the object itself.
-  const bare = (n: Node | undefined) => {
-    while (n?.def?.innerType) n = n.def.innerType;
-    return n;
-  };
-  let node = bare(tfvarsSchema(isProductionName(env)) as unknown as Node);
-  for (const k of p) node = bare(node?.def?.shape?.[k]);
-  return Object.keys(node?.def?.shape ?? {});
-}
-
-function valueAt(raw: unknown, p: readonly PropertyKey[]): unknown {
-  return p.reduce<unknown>((v, k) => (v !== null && typeof v === "object" ? (v as Record<PropertyKey, unknown>)[k] : undefined), raw);
-}
-
-function describeIssue(issue: z.core.$ZodIssue, given: unknown): string {
-  switch (issue.code) {
-    case "invalid_type":
-      if (given === undefined) return `is required (expected ${issue.expected})`;
-      return `given ${show(given)}; expected ${issue.expected === "int" ? "a whole number" : issue.expected}`;
-    case "too_small":
-      return issue.origin === "array"
-        ? `given ${show(given)}; needs at least ${issue.minimum} entries`
-        : `given ${show(given)}; must be ${issue.inclusive ? ">=" : ">"} ${issue.minimum}`;
-    case "too_big":
-      return issue.origin === "array"
-        ? `given ${show(given)}; allows at most ${issue.maximum} entries`
-        : `given ${show(given)}; must be ${issue.inclusive ? "<=" : "<"} ${issue.maximum}`;
-    case "invalid_value":
-      return `given ${show(given)}; allowed: ${issue.values.map((v) => show(v)).join(", ")}`;
-    case "invalid_format":
-      return `given ${show(given)}; expected ${issue.message}`;
-    default:
-      return `given ${show(given)}; ${issue.message}`;
-  }
-}
 
 /** Thrown when a rule reads a key that already failed its own validation: the rule is skipped. */
 const SKIP = Symbol("skip");
@@ -359,44 +260,23 @@ function toConfig(env: string, file: string, v: Tfvars): EnvironmentConfig {
   };
 }
 
-/** Validates tfvars text already read from `file`. */
-export async function parseEnvironmentConfig(file: string, text: string): Promise<EnvironmentConfig> {
+/** Validates tfvars text already read from `file`; `backend` is the environment's S3 backend, if it has one. */
+export async function parseEnvironmentConfig(file: string, text: string, backend?: BackendConfig): Promise<EnvironmentConfig> {
   const env = path.basename(file).replace(/\.tfvars$/, "");
   if (!/^[a-z][a-z0-9]{0,9}$/.test(env)) {
     throw new ConfigError(file, [{ key: "", message: `the file name gives environment ${show(env)}; use 1-10 lowercase letters or digits, starting with a letter (dev.tfvars, prod.tfvars)` }]);
   }
-  let raw: Record<string, unknown>;
-  try {
-    raw = (await parse(path.basename(file), text)) as Record<string, unknown>;
-  } catch (e) {
-    const msg = String(e instanceof Error ? e.message : e);
-    const m = /:(\d+),(\d+)[^:]*: ([^\]]+)/.exec(msg);
-    throw new ConfigError(file, [{ key: "", line: m ? Number(m[1]) : undefined, message: `HCL syntax error${m ? ` at column ${m[2]}` : ""}: ${m ? m[3].trim() : msg}` }]);
-  }
+  const raw = await parseHcl(file, text);
 
   const problems: ConfigProblem[] = [];
-  const problem = (key: string, message: string) => problems.push({ key, line: lineOf(text, key.split(/[.[]/)[0]), message });
-  const result = tfvarsSchema(isProductionName(env)).safeParse(raw);
+  const problem = problemCollector(text, problems);
+  const schema = tfvarsSchema(isProductionName(env));
+  const result = schema.safeParse(raw);
   if (!result.success) {
-    for (const issue of result.error.issues) {
-      const key = keyOf(issue.path);
-      if (issue.code === "unrecognized_keys") {
-        for (const k of issue.keys) {
-          if (key) {
-            // Inside an object value (e.g. image_tags): its known keys are the schema's.
-            problem(`${key}.${k}`, `unknown key; allowed: ${knownKeysAt(env, issue.path).join(", ")}`);
-            continue;
-          }
-          const near = nearestKey(k);
-          problem(k, `unknown key${near ? `; did you mean \`${near}\`?` : ""} (see the config reference in README.md)`);
-        }
-        continue;
-      }
-      problem(key, describeIssue(issue, valueAt(raw, issue.path)));
-    }
+    reportSchemaIssues(schema, result.error.issues, raw, problem, "the config reference in README.md");
     // Still run every cross-field rule whose keys are valid on their own, so that one run
     // reports all of the file's problems.
-    const shape = tfvarsSchema(isProductionName(env)).shape as Record<string, z.ZodType>;
+    const shape = schema.shape as Record<string, z.ZodType>;
     const valid: Record<string, unknown> = {};
     for (const [k, field] of Object.entries(shape)) {
       const r = field.safeParse((raw as Record<string, unknown>)[k]);
@@ -415,8 +295,11 @@ export async function parseEnvironmentConfig(file: string, text: string): Promis
   }
   const v = result.data;
   consistency(env, v, problem);
+  if (backend && v.state_bucket !== undefined && v.state_bucket !== backend.bucket) {
+    problem("state_bucket", `given ${show(v.state_bucket)}, but ${backend.sourceFile} keeps the state in ${show(backend.bucket)}; drop state_bucket (the backend file sets it)`);
+  }
   if (problems.length > 0) throw new ConfigError(file, problems);
-  return deepFreeze(toConfig(env, file, v));
+  return deepFreeze({ ...toConfig(env, file, v), backend });
 }
 
 /** Reads and validates `config/<env>.tfvars`. */
@@ -427,7 +310,7 @@ export async function loadEnvironmentConfig(file: string): Promise<EnvironmentCo
   } catch (e) {
     throw new ConfigError(file, [{ key: "", message: `cannot be read (${(e as NodeJS.ErrnoException).code ?? String(e)}); create it from config/dev.tfvars` }]);
   }
-  return parseEnvironmentConfig(file, text);
+  return parseEnvironmentConfig(file, text, await loadBackendConfigFor(file));
 }
 
 /** Every `*.tfvars` in `dir`, all validated; all problems of all files are reported together. */
@@ -443,4 +326,15 @@ export async function loadAllEnvironmentConfigs(dir: string): Promise<Environmen
     throw errors.find((e) => !(e instanceof ConfigError));
   }
   return results.map((r) => (r as PromiseFulfilledResult<EnvironmentConfig>).value);
+}
+
+/** Everything in `config/`: each environment (with its backend) and the state stack's settings, checked across files. */
+export async function loadProjectConfig(dir: string): Promise<{ environments: EnvironmentConfig[]; state?: StateConfig }> {
+  const [environments, state] = await Promise.all([loadAllEnvironmentConfigs(dir), loadStateConfig(dir)]);
+  const problems = crossCheckBackends(
+    environments.flatMap((e) => (e.backend ? [e.backend] : [])),
+    state,
+  );
+  if (problems.length > 0) throw new ConfigError(dir, problems);
+  return { environments, state };
 }

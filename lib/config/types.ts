@@ -4,6 +4,7 @@
  * snake_case form of the field name (`containerPort` <- `container_port`).
  * Objects produced by the loader are deeply frozen.
  */
+import type { BackendConfig } from "./backend";
 export type Colour = "blue" | "green";
 export const COLOURS: readonly Colour[] = ["blue", "green"];
 
@@ -21,6 +22,8 @@ export interface EnvironmentConfig {
   readonly environment: string;
   /** Path of the file this was read from, for error messages. */
   readonly sourceFile: string;
+  /** `config/backend-<env>.hcl`: the S3 backend. @default - a local backend (no such file) */
+  readonly backend?: BackendConfig;
   /** `service_name`: lowercase letters, digits and hyphens; prefixes every resource name. */
   readonly serviceName: string;
   /** `region`, e.g. `eu-west-1`. */

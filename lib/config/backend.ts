@@ -1,0 +1,181 @@
+/**
+ * Remote state settings, in HCL beside the tfvars:
+ * - `config/backend-<env>.hcl`: the S3 backend of one environment, with Terraform's own key
+ *   names (`bucket`, `key`, `region`, `use_lockfile`, `dynamodb_table`, `encrypt`,
+ *   `kms_key_id`). Without the file the environment keeps a local backend.
+ * - `config/state.hcl`: the state stack (`state`) that creates the bucket and, optionally, a
+ *   DynamoDB lock table, once per account.
+ * Errors are ConfigErrors like the tfvars': file, line, key, given, allowed.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { z } from "zod";
+import { ConfigError, parseHcl, problemCollector, reportSchemaIssues, show, type ConfigProblem } from "./hcl";
+
+const BUCKET = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { message: "an S3 bucket name (3-63 lowercase letters, digits, dots and hyphens)" })
+  .refine((b) => !b.includes("..") && !/^\d+\.\d+\.\d+\.\d+$/.test(b), { message: "an S3 bucket name (no '..', not an IP address)" });
+const REGION = z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, { message: "an AWS region code such as eu-west-1" });
+const TABLE = z.string().regex(/^[A-Za-z0-9_.-]{3,255}$/, { message: "a DynamoDB table name (3-255 letters, digits, _ . -)" });
+
+export function backendSchema() {
+  return z
+    .object({
+      bucket: BUCKET,
+      key: z
+        .string()
+        .min(1)
+        .max(1024)
+        .regex(/^[^/*?][^*?]*$/, { message: "an object key without a leading / or wildcards, e.g. webapp/dev/terraform.tfstate" }),
+      region: REGION,
+      use_lockfile: z.boolean().default(true),
+      dynamodb_table: TABLE.optional(),
+      encrypt: z.literal(true, { message: "true: state holds resource attributes and is always encrypted at rest" }).default(true),
+      kms_key_id: z
+        .string()
+        .regex(/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key|alias)\/[A-Za-z0-9/_-]+$/, { message: "a KMS key or alias ARN" })
+        .optional(),
+    })
+    .strict();
+}
+
+export function stateSchema() {
+  return z
+    .object({
+      bucket: BUCKET,
+      region: REGION,
+      aws_account_id: z.string().regex(/^\d{12}$/, { message: "12 digits" }).optional(),
+      dynamodb_table: TABLE.optional(),
+      noncurrent_version_expiration_days: z.number().int().min(1).max(3650).default(90),
+      tags: z.record(z.string(), z.string()).default({}),
+    })
+    .strict();
+}
+
+/** An environment's S3 backend (`config/backend-<env>.hcl`). */
+export interface BackendConfig {
+  /** The file it was read from. */
+  readonly sourceFile: string;
+  readonly bucket: string;
+  /** The state object's key, one per environment. */
+  readonly key: string;
+  readonly region: string;
+  /** S3 native locking (`<key>.tflock`, Terraform >= 1.10). @default true */
+  readonly useLockfile: boolean;
+  /** DynamoDB lock table, for Terraform older than 1.10. @default - none */
+  readonly dynamodbTable?: string;
+  /** SSE-KMS key of the state object. @default - the bucket's default encryption */
+  readonly kmsKeyId?: string;
+}
+
+/** The state stack (`config/state.hcl`). */
+export interface StateConfig {
+  readonly sourceFile: string;
+  readonly bucket: string;
+  readonly region: string;
+  /** Pins the provider to this account. @default - any */
+  readonly awsAccountId?: string;
+  /** Creates this DynamoDB lock table too (only for Terraform < 1.10). @default - none */
+  readonly dynamodbTable?: string;
+  /** Old state versions are kept this many days. @default 90 */
+  readonly noncurrentVersionExpirationDays: number;
+  readonly tags: Readonly<Record<string, string>>;
+}
+
+async function validated<S extends z.ZodObject>(file: string, text: string, schema: S, extra: (v: z.infer<S>, problem: (key: string, message: string) => void) => void): Promise<z.infer<S>> {
+  const raw = await parseHcl(file, text);
+  const problems: ConfigProblem[] = [];
+  const problem = problemCollector(text, problems);
+  const result = schema.safeParse(raw);
+  if (!result.success) {
+    reportSchemaIssues(schema, result.error.issues, raw, problem, "the Remote state section of README.md");
+    throw new ConfigError(file, problems);
+  }
+  extra(result.data, problem);
+  if (problems.length > 0) throw new ConfigError(file, problems);
+  return result.data;
+}
+
+export async function parseBackendConfig(file: string, text: string): Promise<BackendConfig> {
+  const v = await validated(file, text, backendSchema(), (b, problem) => {
+    if (!b.use_lockfile && !b.dynamodb_table) {
+      problem("use_lockfile", "given false and no dynamodb_table: the state would have no lock, so two applies could run at once; keep use_lockfile = true (Terraform >= 1.10) or name a dynamodb_table");
+    }
+  });
+  return Object.freeze({
+    sourceFile: file,
+    bucket: v.bucket,
+    key: v.key,
+    region: v.region,
+    useLockfile: v.use_lockfile,
+    dynamodbTable: v.dynamodb_table,
+    kmsKeyId: v.kms_key_id,
+  });
+}
+
+export async function parseStateConfig(file: string, text: string): Promise<StateConfig> {
+  const v = await validated(file, text, stateSchema(), (s, problem) => {
+    for (const k of Object.keys(s.tags)) if (k.toLowerCase().startsWith("aws:")) problem(`tags.${k}`, "the aws: prefix is reserved by AWS");
+  });
+  return Object.freeze({
+    sourceFile: file,
+    bucket: v.bucket,
+    region: v.region,
+    awsAccountId: v.aws_account_id,
+    dynamodbTable: v.dynamodb_table,
+    noncurrentVersionExpirationDays: v.noncurrent_version_expiration_days,
+    tags: Object.freeze({ ...v.tags }),
+  });
+}
+
+/** The file name of an environment's backend, beside its tfvars. */
+export function backendFileFor(tfvarsFile: string): string {
+  return path.join(path.dirname(tfvarsFile), `backend-${path.basename(tfvarsFile).replace(/\.tfvars$/, "")}.hcl`);
+}
+
+function readIfPresent(file: string): string | undefined {
+  try {
+    return fs.readFileSync(file, "utf8");
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw new ConfigError(file, [{ key: "", message: `cannot be read (${(e as NodeJS.ErrnoException).code ?? String(e)})` }]);
+  }
+}
+
+/** `config/backend-<env>.hcl` beside the tfvars file, or undefined (a local backend) when there is none. */
+export async function loadBackendConfigFor(tfvarsFile: string): Promise<BackendConfig | undefined> {
+  const file = backendFileFor(tfvarsFile);
+  const text = readIfPresent(file);
+  return text === undefined ? undefined : parseBackendConfig(file, text);
+}
+
+/** `config/state.hcl`, or undefined when the project has no state stack. */
+export async function loadStateConfig(dir: string): Promise<StateConfig | undefined> {
+  const file = path.join(dir, "state.hcl");
+  const text = readIfPresent(file);
+  return text === undefined ? undefined : parseStateConfig(file, text);
+}
+
+/**
+ * Rules across files: no two environments share a state object, and a backend that uses the
+ * state stack's bucket uses only the lock table that stack creates.
+ */
+export function crossCheckBackends(backends: readonly BackendConfig[], state: StateConfig | undefined): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const seen = new Map<string, BackendConfig>();
+  for (const b of backends) {
+    const id = `${b.bucket}/${b.key}`;
+    const first = seen.get(id);
+    if (first) problems.push({ file: b.sourceFile, key: "key", message: `given ${show(b.key)}, the same state object as ${first.sourceFile}; give each environment its own key` });
+    else seen.set(id, b);
+    if (state && b.bucket === state.bucket && b.dynamodbTable && b.dynamodbTable !== state.dynamodbTable) {
+      problems.push({
+        file: b.sourceFile,
+        key: "dynamodb_table",
+        message: `given ${show(b.dynamodbTable)}, but ${state.sourceFile} creates ${state.dynamodbTable ? show(state.dynamodbTable) : "no lock table"}; set dynamodb_table there too, or drop it here and keep use_lockfile = true`,
+      });
+    }
+  }
+  return problems;
+}
