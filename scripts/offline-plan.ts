@@ -1,14 +1,17 @@
 /**
  * `npm run plan -- <env> [<env> ...]`: synthesize the app, then validate and plan each named
  * environment's stack with the real Terraform and AWS provider, offline (no AWS account).
- * Prints the plan, then one summary line per environment. Writes the saved plan and
- * `terraform show -json` of it to `.offline-plan/<env>/`.
+ * Prints the plan, then one summary line per environment. Writes the saved plan,
+ * `terraform show -json` of it (plan.json) and its pull-request summary (summary.md, see
+ * lib/plan/summary.ts) to `.offline-plan/<env>/`, and all environments' summaries together to
+ * `.offline-plan/summary.md`.
  *
  * Set TERRAFORM_PLUGIN_DIR to a provider filesystem mirror on a machine without internet.
  */
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { ignoredChangesOf, planSummary, type EnvironmentPlan } from "../lib/plan/summary";
 import { plan, prepareOfflineDir, summaryLine, TerraformError, validate } from "./offline";
 
 const ROOT = path.resolve(__dirname, "..", "..");
@@ -34,6 +37,7 @@ function main(argv: string[]): void {
   if (envs.length === 0) fail("name at least one environment, e.g. `npm run plan -- dev`.");
   synthesize();
   const summaries: string[] = [];
+  const planned: EnvironmentPlan[] = [];
   for (const env of envs) {
     const stackFile = path.join(OUTDIR, "stacks", env, "cdk.tf.json");
     if (!fs.existsSync(stackFile)) {
@@ -42,10 +46,14 @@ function main(argv: string[]): void {
     }
     const workDir = path.join(ROOT, ".offline-plan", env);
     try {
-      prepareOfflineDir(fs.readFileSync(stackFile, "utf8"), workDir);
+      const stackJson = fs.readFileSync(stackFile, "utf8");
+      prepareOfflineDir(stackJson, workDir);
       validate(workDir);
       const result = plan(workDir);
       fs.writeFileSync(path.join(workDir, "plan.json"), JSON.stringify(result.json));
+      const environment: EnvironmentPlan = { name: env, plan: result.json, ignoredChanges: ignoredChangesOf(JSON.parse(stackJson)) };
+      fs.writeFileSync(path.join(workDir, "summary.md"), planSummary([environment], `Terraform plan (offline): ${env}`));
+      planned.push(environment);
       process.stdout.write(`\n===== ${env} =====\n${result.text}\n`);
       summaries.push(summaryLine(env, result.counts));
     } catch (e) {
@@ -53,7 +61,9 @@ function main(argv: string[]): void {
       throw e;
     }
   }
-  process.stdout.write(`\n${summaries.join("\n")}\n`);
+  const combined = path.join(ROOT, ".offline-plan", "summary.md");
+  fs.writeFileSync(combined, planSummary(planned, "Terraform plan (offline)"));
+  process.stdout.write(`\n${summaries.join("\n")}\nPull-request summary: ${path.relative(ROOT, combined)}\n`);
 }
 
 main(process.argv.slice(2));

@@ -8,6 +8,7 @@
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { countChanges, type Counts as PlanCounts, type PlanJson } from "../lib/plan/summary";
 
 /** Environment variable naming a provider filesystem mirror (`terraform init -plugin-dir`). */
 export const PLUGIN_DIR_ENV = "TERRAFORM_PLUGIN_DIR";
@@ -104,12 +105,7 @@ export function validate(workDir: string): RunResult {
   return mustSucceed("validate", terraform(workDir, ["validate", "-no-color"]));
 }
 
-export interface PlanCounts {
-  readonly add: number;
-  readonly change: number;
-  readonly destroy: number;
-  readonly replace: number;
-}
+export type { Counts as PlanCounts, PlanJson } from "../lib/plan/summary";
 
 export interface OfflinePlan {
   /** Human-readable plan as `terraform plan` printed it. */
@@ -120,31 +116,21 @@ export interface OfflinePlan {
   readonly counts: PlanCounts;
 }
 
-export interface PlanJson {
-  readonly resource_changes?: ReadonlyArray<{
-    readonly address: string;
-    readonly type: string;
-    readonly change: { readonly actions: readonly string[]; readonly after?: unknown; readonly before?: unknown };
-  }>;
-  readonly [k: string]: unknown;
-}
-
-export function countChanges(plan: PlanJson): PlanCounts {
-  let add = 0, change = 0, destroy = 0, replace = 0;
-  for (const rc of plan.resource_changes ?? []) {
-    const a = rc.change.actions;
-    if (a.includes("create") && a.includes("delete")) replace++;
-    else if (a.includes("create")) add++;
-    else if (a.includes("update")) change++;
-    else if (a.includes("delete")) destroy++;
-  }
-  return { add, change, destroy, replace };
+export interface PlanOptions {
+  /**
+   * Refresh resources from AWS first. Offline this is only possible with an empty state (no
+   * resource to refresh); a plan against a prepared state must pass false.
+   * @default true
+   */
+  readonly refresh?: boolean;
 }
 
 /** `terraform plan` into `<workDir>/offline.tfplan`, then `terraform show -json` of it. */
-export function plan(workDir: string): OfflinePlan {
+export function plan(workDir: string, options: PlanOptions = {}): OfflinePlan {
   const planFile = path.join(workDir, "offline.tfplan");
-  const text = mustSucceed("plan", terraform(workDir, ["plan", "-input=false", "-no-color", "-lock=false", "-out=offline.tfplan"])).stdout;
+  const args = ["plan", "-input=false", "-no-color", "-lock=false", "-out=offline.tfplan"];
+  if (options.refresh === false) args.push("-refresh=false");
+  const text = mustSucceed("plan", terraform(workDir, args)).stdout;
   const shown = mustSucceed("show", terraform(workDir, ["show", "-json", "offline.tfplan"])).stdout;
   const json = JSON.parse(shown) as PlanJson;
   return { text, json, planFile, counts: countChanges(json) };

@@ -1,0 +1,85 @@
+#!/usr/bin/env node
+/**
+ * plan-summary: Markdown for a pull-request comment from `terraform show -json <planfile>`.
+ *
+ *   node dist/lib/plan/cli.js dev=plans/dev.json prod=plans/prod.json [--stacks cdktf.out/stacks] [--out comment.md]
+ *
+ * With --stacks, each environment's synthesized `<stacks>/<env>/cdk.tf.json` tells which
+ * attributes Terraform ignores (drift in them is owned by ecs-shift or autoscaling) and which
+ * policy exceptions apply. Exit 0 with the summary on stdout (or in --out), 2 on bad input.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { Command } from "commander";
+import { ignoredChangesOf, planSummary, type EnvironmentPlan, type PlanJson } from "./summary";
+
+export class PlanSummaryError extends Error {}
+
+function readJson(file: string, what: string): unknown {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, "utf8");
+  } catch (e) {
+    throw new PlanSummaryError(`${what} ${file} cannot be read (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new PlanSummaryError(`${what} ${file} is not JSON (${(e as Error).message}); give the output of \`terraform show -json <planfile>\``);
+  }
+}
+
+/** `env=file` arguments into environment plans, with what the synthesized stacks add. */
+export function environmentsFrom(args: readonly string[], stacksDir?: string): EnvironmentPlan[] {
+  if (args.length === 0) throw new PlanSummaryError("name at least one plan as <env>=<terraform show -json output>, e.g. dev=.offline-plan/dev/plan.json");
+  const seen = new Set<string>();
+  return args.map((arg) => {
+    const m = /^([a-z][a-z0-9-]*)=(.+)$/.exec(arg);
+    if (!m) throw new PlanSummaryError(`${JSON.stringify(arg)} is not <env>=<file>, e.g. dev=.offline-plan/dev/plan.json`);
+    const [, name, file] = m;
+    if (seen.has(name)) throw new PlanSummaryError(`environment ${name} is given twice`);
+    seen.add(name);
+    const plan = readJson(file, `plan of ${name}:`) as PlanJson;
+    if (typeof plan !== "object" || plan === null || typeof plan.format_version !== "string") {
+      throw new PlanSummaryError(`plan of ${name}: ${file} has no format_version; give the output of \`terraform show -json <planfile>\`, not the plan file itself`);
+    }
+    if (!stacksDir) return { name, plan };
+    const stackFile = path.join(stacksDir, name, "cdk.tf.json");
+    return { name, plan, ignoredChanges: ignoredChangesOf(readJson(stackFile, `synthesized stack of ${name}:`)) };
+  });
+}
+
+export function program(): Command {
+  return new Command("plan-summary")
+    .description("Markdown summary of Terraform JSON plans, for a pull-request comment")
+    .argument("[env=plan.json...]", "environment name and the output of `terraform show -json <planfile>`")
+    .option("--stacks <dir>", "synthesized stacks (cdktf.out/stacks): ignored attributes and policy exceptions per environment")
+    .option("--title <text>", "heading of the comment", "Terraform plan")
+    .option("--out <file>", "write the summary to this file instead of stdout")
+    .showHelpAfterError();
+}
+
+export function main(argv: readonly string[]): number {
+  const cmd = program().exitOverride();
+  try {
+    cmd.parse(argv, { from: "user" });
+  } catch (e) {
+    const code = (e as { exitCode?: number }).exitCode;
+    return code === 0 ? 0 : 2;
+  }
+  const opts = cmd.opts<{ stacks?: string; title: string; out?: string }>();
+  try {
+    const text = planSummary(environmentsFrom(cmd.args, opts.stacks), opts.title);
+    if (opts.out) fs.writeFileSync(opts.out, text);
+    else process.stdout.write(text);
+    return 0;
+  } catch (e) {
+    if (e instanceof PlanSummaryError) {
+      process.stderr.write(`plan-summary: ${e.message}\n`);
+      return 2;
+    }
+    throw e;
+  }
+}
+
+if (require.main === module) process.exitCode = main(process.argv.slice(2));
