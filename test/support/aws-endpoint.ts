@@ -1,8 +1,10 @@
 /**
- * A local AWS endpoint for ecs-shift's tests and benchmark: it speaks the ELBv2 Query protocol
- * (form-encoded requests, XML answers and errors) and CloudWatch's AWS JSON 1.0 DescribeAlarms,
- * holds rule / listener / target group / tag / health / alarm state, and injects faults.
- * Listens on 127.0.0.1 only.
+ * A local AWS endpoint for ecs-shift's tests and benchmark, on one port: the ELBv2 Query protocol
+ * (form-encoded requests, XML answers and errors), CloudWatch's AWS JSON 1.0 DescribeAlarms,
+ * S3's REST GetObject (path-style, XML errors: the Terraform lock file) and DynamoDB's JSON 1.0
+ * GetItem (the Terraform lock item). It holds rule / listener / target group / tag / health /
+ * alarm / object / item state, lets a test change that state at any call (a concurrent operator,
+ * an alarm going off mid-bake), and injects faults. Listens on 127.0.0.1 only.
  */
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
@@ -35,6 +37,10 @@ export interface State {
   listeners: Record<string, ListenerState>;
   targetGroups: Record<string, TargetGroupState>;
   alarms: Record<string, "OK" | "ALARM" | "INSUFFICIENT_DATA">;
+  /** S3 buckets by name, each holding objects by key (bodies as text). */
+  s3: Record<string, Record<string, string>>;
+  /** DynamoDB tables by name, each holding items by their `LockID` string hash key. */
+  dynamodb: Record<string, Record<string, Record<string, { S: string }>>>;
 }
 export interface Faults {
   /** Answer the next N requests with a Throttling error. */
@@ -45,6 +51,13 @@ export interface Faults {
   loseNextWrite?: boolean;
   /** Called on every DescribeRules/DescribeListeners with its 1-based count; may edit state (a concurrent operator). */
   onRead?: (count: number, state: State) => void;
+  /**
+   * Called before every request is answered, with its action and every action served so far
+   * (this one included); may edit state, so this very answer already sees the change.
+   */
+  onCall?: (action: string, state: State, calls: readonly string[]) => void;
+  /** Actions answered with AccessDenied (e.g. "GetObject", "GetItem", "ModifyRule"). */
+  deny?: string[];
 }
 
 const NS = "http://elasticloadbalancing.amazonaws.com/doc/2015-12-01/";
@@ -95,6 +108,8 @@ export class AwsEndpoint {
   faults: Faults = {};
   /** Every action served, in order (faulted ones included). */
   readonly calls: string[] = [];
+  /** The weights of every ModifyRule applied, in order, by target group ARN. */
+  readonly ruleWrites: Array<Record<string, number>> = [];
   private server?: http.Server;
   private reads = 0;
   url = "";
@@ -125,31 +140,61 @@ export class AwsEndpoint {
 
   private handle(req: http.IncomingMessage, body: string, res: http.ServerResponse): void {
     const target = req.headers["x-amz-target"];
-    const json = typeof target === "string";
-    const action = json ? String(target).split(".")[1] : String(parseForm(body).Action ?? "");
+    const url = new URL(req.url ?? "/", "http://local");
+    // S3 is REST (GET /<bucket>/<key>); CloudWatch and DynamoDB are JSON with X-Amz-Target; ELBv2 is a Query POST.
+    const protocol: "s3" | "json" | "query" = typeof target === "string" ? "json" : req.method === "GET" && url.pathname !== "/" ? "s3" : "query";
+    const action = protocol === "json" ? String(target).split(".")[1] : protocol === "s3" ? "GetObject" : String(parseForm(body).Action ?? "");
     this.calls.push(action);
-    const send = (status: number, text: string) => {
-      res.writeHead(status, { "content-type": json ? "application/x-amz-json-1.0" : "text/xml", "x-amzn-requestid": "local" });
+    const send = (status: number, text: string, type?: string) => {
+      res.writeHead(status, { "content-type": type ?? (protocol === "json" ? "application/x-amz-json-1.0" : "text/xml"), "x-amzn-requestid": "local", "x-amz-request-id": "local" });
       res.end(text);
     };
-    const fail = (e: ApiError) =>
-      json
-        ? send(e.status, JSON.stringify({ __type: e.code, message: e.message }))
-        : send(e.status, `<ErrorResponse xmlns="${NS}"><Error><Type>${e.status >= 500 ? "Receiver" : "Sender"}</Type><Code>${e.code}</Code><Message>${esc(e.message)}</Message></Error><RequestId>local</RequestId></ErrorResponse>`);
+    const fail = (e: ApiError) => {
+      if (protocol === "json") {
+        const prefix = String(target).startsWith("DynamoDB_") ? "com.amazonaws.dynamodb.v20120810#" : "";
+        return send(e.status, JSON.stringify({ __type: `${prefix}${e.code}`, message: e.message }));
+      }
+      if (protocol === "s3") return send(e.status, `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${e.code}</Code><Message>${esc(e.message)}</Message><RequestId>local</RequestId></Error>`, "application/xml");
+      return send(e.status, `<ErrorResponse xmlns="${NS}"><Error><Type>${e.status >= 500 ? "Receiver" : "Sender"}</Type><Code>${e.code}</Code><Message>${esc(e.message)}</Message></Error><RequestId>local</RequestId></ErrorResponse>`);
+    };
     try {
       if (this.faults.throttle && this.faults.throttle > 0) {
         this.faults.throttle--;
-        throw new ApiError(400, json ? "ThrottlingException" : "Throttling", "Rate exceeded");
+        throw new ApiError(protocol === "s3" ? 503 : 400, protocol === "json" ? "ThrottlingException" : protocol === "s3" ? "SlowDown" : "Throttling", "Rate exceeded");
       }
       if (this.faults.serverErrors && this.faults.serverErrors > 0) {
         this.faults.serverErrors--;
         throw new ApiError(500, "InternalFailure", "injected server error");
       }
-      if (json) {
-        if (action !== "DescribeAlarms") throw new ApiError(400, "UnknownOperationException", action);
-        const names = (JSON.parse(body || "{}").AlarmNames ?? []) as string[];
-        const MetricAlarms = names.filter((n) => n in this.state.alarms).map((n) => ({ AlarmName: n, StateValue: this.state.alarms[n] }));
-        return send(200, JSON.stringify({ MetricAlarms, CompositeAlarms: [] }));
+      this.faults.onCall?.(action, this.state, this.calls);
+      if (this.faults.deny?.includes(action)) {
+        const dynamo = protocol === "json" && String(target).startsWith("DynamoDB_");
+        throw new ApiError(dynamo ? 400 : 403, dynamo ? "AccessDeniedException" : "AccessDenied", `User: arn:aws:sts::${ACCOUNT}:assumed-role/operator/jest is not authorized to perform: ${action}`);
+      }
+      if (protocol === "s3") {
+        const [bucket, ...rest] = url.pathname.slice(1).split("/").map(decodeURIComponent);
+        const key = rest.join("/");
+        const objects = this.state.s3[bucket];
+        if (!objects) throw new ApiError(404, "NoSuchBucket", "The specified bucket does not exist");
+        if (!(key in objects)) throw new ApiError(404, "NoSuchKey", "The specified key does not exist.");
+        return send(200, objects[key], "application/octet-stream");
+      }
+      if (protocol === "json") {
+        const input = JSON.parse(body || "{}");
+        if (action === "DescribeAlarms") {
+          const names = (input.AlarmNames ?? []) as string[];
+          const MetricAlarms = names.filter((n) => n in this.state.alarms).map((n) => ({ AlarmName: n, StateValue: this.state.alarms[n] }));
+          return send(200, JSON.stringify({ MetricAlarms, CompositeAlarms: [] }));
+        }
+        if (action === "GetItem") {
+          const table = this.state.dynamodb[input.TableName as string];
+          if (!table) throw new ApiError(400, "ResourceNotFoundException", "Requested resource not found");
+          const id = input.Key?.LockID?.S as string | undefined;
+          if (!id || Object.keys(input.Key).length !== 1) throw new ApiError(400, "ValidationException", "The provided key element does not match the schema");
+          const item = table[id];
+          return send(200, JSON.stringify(item ? { Item: item } : {}));
+        }
+        throw new ApiError(400, "UnknownOperationException", action);
       }
       const result = this.elbv2(action, parseForm(body));
       send(200, `<${action}Response xmlns="${NS}"><${action}Result>${toXml(result)}</${action}Result><ResponseMetadata><RequestId>local</RequestId></ResponseMetadata></${action}Response>`);
@@ -213,7 +258,11 @@ export class AwsEndpoint {
         const actions = (p.Actions as Obj[]) ?? [];
         this.checkActions(actions);
         if (this.faults.loseNextWrite) this.faults.loseNextWrite = false;
-        else r.actions = actions;
+        else {
+          r.actions = actions;
+          const groups = ((actions[0]?.ForwardConfig as Obj | undefined)?.TargetGroups as Obj[] | undefined) ?? [];
+          this.ruleWrites.push(Object.fromEntries(groups.map((g) => [String(g.TargetGroupArn), Number(g.Weight ?? 1)])));
+        }
         return { Rules: [this.ruleXml(r)] };
       }
       case "ModifyListener": {
@@ -303,7 +352,27 @@ export function deployedState(): State {
       [ARNS.third]: { arn: ARNS.third, name: "webapp-dev-canary", tags: {}, targets: [] },
     },
     alarms: { "webapp-dev-blue-target-5xx": "OK", "webapp-dev-green-target-5xx": "OK", "webapp-dev-green-p99-latency": "OK" },
+    // The state bucket exists; no Terraform run holds the lock (no <key>.tflock object).
+    s3: { [STATE.bucket]: { [STATE.key]: '{"version":4}' } },
+    dynamodb: {},
   };
+}
+
+/** Where the dev stack's Terraform state lives (config/backend-dev.hcl). */
+export const STATE = { bucket: "acme-webapp-terraform-state", key: "webapp/dev/terraform.tfstate", region: "eu-west-1", table: "acme-webapp-terraform-locks" } as const;
+
+/** Terraform's LockInfo JSON, as `terraform apply` writes it into the lock. */
+export function lockInfo(over: Partial<Record<"ID" | "Operation" | "Info" | "Who" | "Version" | "Created" | "Path", string>> = {}): string {
+  return JSON.stringify({
+    ID: "8a1b3c5d-7e9f-4a2b-8c4d-6e8f0a2b4c6d",
+    Operation: "OperationTypeApply",
+    Info: "",
+    Who: "alice@build-7",
+    Version: "1.11.4",
+    Created: "2026-11-30T09:15:02.123456789Z",
+    Path: `${STATE.bucket}/${STATE.key}`,
+    ...over,
+  });
 }
 
 /** The stack outputs of that deployment, as `cdktf deploy --outputs-file` writes them. */
@@ -318,6 +387,8 @@ export function deployedOutputs(): Record<string, Record<string, unknown>> {
       green_target_group_arn: ARNS.green,
       blue_alarm_names: ["webapp-dev-blue-target-5xx"],
       green_alarm_names: ["webapp-dev-green-target-5xx", "webapp-dev-green-p99-latency"],
+      load_balancer_dns_name: "webapp-dev-1234567890.eu-west-1.elb.amazonaws.com",
+      state_backend: { type: "s3", bucket: STATE.bucket, key: STATE.key, region: STATE.region, use_lockfile: true, dynamodb_table: "" },
     },
   };
 }
