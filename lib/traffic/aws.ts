@@ -16,7 +16,8 @@ import {
   type Action,
 } from "@aws-sdk/client-elastic-load-balancing-v2";
 
-export const EXIT = { ok: 0, gate: 1, input: 2, aws: 3 } as const;
+/** Exit codes; README.md and `--help` document each. */
+export const EXIT = { ok: 0, gate: 1, input: 2, aws: 3, restored: 4, concurrent: 5 } as const;
 
 export class ShiftError extends Error {
   constructor(
@@ -45,7 +46,8 @@ export function describeAwsError(e: unknown, what: string): ShiftError {
     return new ShiftError(`${what}: no AWS credentials found (${msg}). Set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or run in a role.`, EXIT.aws);
   }
   if (/AccessDenied|UnauthorizedOperation/.test(name)) {
-    return new ShiftError(`${what}: access denied (${msg}). The caller needs elasticloadbalancing:Describe*, ModifyRule/ModifyListener and AddTags on this load balancer.`, EXIT.aws);
+    const needs = /alarm/.test(what) ? "cloudwatch:DescribeAlarms" : "elasticloadbalancing:Describe*, ModifyRule/ModifyListener and AddTags on this load balancer";
+    return new ShiftError(`${what}: access denied (${msg}). The caller needs ${needs}.`, EXIT.aws);
   }
   if (/RuleNotFound|ListenerNotFound|TargetGroupNotFound|LoadBalancerNotFound/.test(name)) {
     return new ShiftError(`${what}: ${name.replace(/Exception$/, "")}: ${msg}. Check the ARN and --region.`, EXIT.aws);
@@ -60,7 +62,7 @@ export type Target = { readonly kind: "rule"; readonly arn: string } | { readonl
 export class Elbv2 {
   readonly client: ElasticLoadBalancingV2Client;
 
-  constructor(private readonly opts: AwsOptions) {
+  constructor(readonly opts: AwsOptions) {
     this.client = new ElasticLoadBalancingV2Client({ region: opts.region, endpoint: opts.endpointUrl, maxAttempts: MAX_ATTEMPTS });
   }
 
@@ -88,6 +90,14 @@ export class Elbv2 {
     const listener = r.Listeners?.[0];
     if (!listener) throw new ShiftError(`listener ${arn} was not found. Check the ARN and --region.`, EXIT.aws);
     return listener.DefaultActions ?? [];
+  }
+
+  /** A listener's port and protocol: where the test listener answers. */
+  async listenerEndpoint(arn: string): Promise<{ port: number; protocol: string }> {
+    const r = await this.call(`reading listener ${arn}`, () => this.client.send(new DescribeListenersCommand({ ListenerArns: [arn] })));
+    const l = r.Listeners?.[0];
+    if (!l?.Port) throw new ShiftError(`listener ${arn} was not found. Check the ARN and --region.`, EXIT.aws);
+    return { port: l.Port, protocol: (l.Protocol ?? "HTTP").toLowerCase() };
   }
 
   async writeActions(target: Target, actions: Action[]): Promise<void> {
@@ -138,15 +148,32 @@ export class Elbv2 {
     );
   }
 
-  /** Alarm names currently in ALARM among `names`. CloudWatch's client is loaded only here. */
+  private cw?: { client: import("@aws-sdk/client-cloudwatch").CloudWatchClient; mod: typeof import("@aws-sdk/client-cloudwatch") };
+
+  /** The state of each alarm among `names` that exists (ALARM, OK, INSUFFICIENT_DATA). CloudWatch's client is loaded only here. */
+  async alarmStates(names: readonly string[]): Promise<Map<string, string>> {
+    if (names.length === 0) return new Map();
+    if (!this.cw) {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const mod = require("@aws-sdk/client-cloudwatch") as typeof import("@aws-sdk/client-cloudwatch");
+      this.cw = { mod, client: new mod.CloudWatchClient({ region: this.opts.region, endpoint: this.opts.endpointUrl, maxAttempts: MAX_ATTEMPTS }) };
+    }
+    const { mod, client } = this.cw;
+    const r = await this.call("reading alarms", () => client.send(new mod.DescribeAlarmsCommand({ AlarmNames: [...names] })));
+    const found = new Map<string, string>((r.MetricAlarms ?? []).map((a) => [a.AlarmName!, a.StateValue ?? "INSUFFICIENT_DATA"]));
+    for (const a of r.CompositeAlarms ?? []) found.set(a.AlarmName!, a.StateValue ?? "INSUFFICIENT_DATA");
+    return found;
+  }
+
+  /** Alarm names currently in ALARM among `names`, and the names that do not exist. */
   async alarmsFiring(names: readonly string[]): Promise<{ firing: string[]; missing: string[] }> {
-    if (names.length === 0) return { firing: [], missing: [] };
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const cw = require("@aws-sdk/client-cloudwatch") as typeof import("@aws-sdk/client-cloudwatch");
-    const client = new cw.CloudWatchClient({ region: this.opts.region, endpoint: this.opts.endpointUrl, maxAttempts: MAX_ATTEMPTS });
-    const r = await this.call("reading alarms", () => client.send(new cw.DescribeAlarmsCommand({ AlarmNames: [...names] })));
-    const found = new Map((r.MetricAlarms ?? []).map((a) => [a.AlarmName!, a.StateValue]));
-    for (const a of r.CompositeAlarms ?? []) found.set(a.AlarmName!, a.StateValue);
+    const found = await this.alarmStates(names);
     return { firing: names.filter((n) => found.get(n) === "ALARM"), missing: names.filter((n) => !found.has(n)) };
+  }
+
+  /** Closes the SDK clients' sockets, so a finished run exits at once. */
+  destroy(): void {
+    this.client.destroy();
+    this.cw?.client.destroy();
   }
 }

@@ -5,6 +5,7 @@
 import type { Action } from "@aws-sdk/client-elastic-load-balancing-v2";
 import * as os from "node:os";
 import { EXIT, ShiftError, type Elbv2, type Target } from "./aws";
+import { describeHeld, isReadOnlyLock, readLock, type LockLocation } from "./lock";
 import {
   COLOURS,
   decodeWeights,
@@ -30,6 +31,8 @@ export interface Selection {
   readonly testListenerArn?: string;
   /** Alarms that must not be in ALARM before traffic moves to a colour. */
   readonly alarms: Readonly<Record<Colour, readonly string[]>>;
+  /** Where this environment's Terraform state lock lives. @default - unknown: not checked, with a warning */
+  readonly lock?: LockLocation;
 }
 
 export interface Options {
@@ -39,7 +42,7 @@ export interface Options {
   readonly warn: (line: string) => void;
 }
 
-interface Live {
+export interface Live {
   readonly actions: Action[];
   readonly colourOf: Map<string, Colour>;
   readonly arnOf: Record<Colour, string>;
@@ -48,14 +51,14 @@ interface Live {
   readonly testActions?: Action[];
 }
 
-const where = (t: Target) => (t.kind === "rule" ? `rule ${t.arn}` : `listener ${t.arn} (default action)`);
+export const where = (t: Target) => (t.kind === "rule" ? `rule ${t.arn}` : `listener ${t.arn} (default action)`);
 
-function inputError(e: unknown): never {
+export function inputError(e: unknown): never {
   if (e instanceof WeightError) throw new ShiftError(e.message, EXIT.input);
   throw e;
 }
 
-async function readLive(aws: Elbv2, sel: Selection): Promise<Live> {
+export async function readLive(aws: Elbv2, sel: Selection): Promise<Live> {
   const actions = await aws.readActions(sel.target);
   const arns = actions.flatMap((a) => [a.TargetGroupArn, ...(a.ForwardConfig?.TargetGroups ?? []).map((g) => g.TargetGroupArn)]).filter((x): x is string => !!x);
   // A group that is neither blue nor green gets no colour: readWeights then refuses the rule.
@@ -105,6 +108,18 @@ export async function status(aws: Elbv2, sel: Selection): Promise<Status> {
   };
 }
 
+/** What the Terraform lock check saw. */
+export interface LockSummary {
+  /** The locks read: `s3://bucket/key.tflock`, `dynamodb://table/LockID`. */
+  readonly checked: readonly string[];
+  /** Who holds them, one line each. */
+  readonly held: readonly string[];
+  /** Why nothing was checked (local backend, no state_backend output, --force over an unreadable lock). */
+  readonly note?: string;
+  /** A held (or unreadable) lock was overridden with --force. */
+  readonly forced: boolean;
+}
+
 export interface ShiftResult {
   readonly target: string;
   readonly before: Weights;
@@ -112,12 +127,48 @@ export interface ShiftResult {
   readonly testListener?: { before?: Colour; after?: Colour };
   readonly gates: string[];
   readonly forced: string[];
+  /** Undefined when nothing was going to change (no lock check needed). */
+  readonly lock?: LockSummary;
   readonly dryRun: boolean;
   readonly changed: boolean;
 }
 
+/**
+ * Refuses (exit 1) while a Terraform run other than a plan holds the environment's state lock; a
+ * lock that cannot be read is an error (exit 3). With --force both become warnings on stderr.
+ */
+export async function lockGate(aws: Elbv2, sel: Selection, opts: Options): Promise<LockSummary> {
+  const loc: LockLocation = sel.lock ?? { kind: "unknown", reason: "no state backend given; pass --state-bucket and --state-key to check the Terraform lock" };
+  let report;
+  try {
+    report = await readLock(loc, aws.opts);
+  } catch (e) {
+    if (!opts.force) throw e;
+    const msg = e instanceof Error ? e.message : String(e);
+    opts.warn(`WARNING: --force: the Terraform lock could not be read, moving traffic without the lock check: ${msg}`);
+    return { checked: [], held: [], note: `not checked (--force): ${msg}`, forced: true };
+  }
+  if (loc.kind === "unknown") opts.warn(`warning: the Terraform lock is not checked: ${loc.reason}`);
+  const now = Date.now();
+  for (const h of report.held.filter(isReadOnlyLock)) opts.warn(`note: ${describeHeld(h, now)}; a plan only reads the state, so traffic may move`);
+  const blocking = report.held.filter((h) => !isReadOnlyLock(h));
+  const held = report.held.map((h) => describeHeld(h, now));
+  if (blocking.length > 0) {
+    const msg = blocking.map((h) => describeHeld(h, now)).join("; ");
+    if (!opts.force) {
+      throw new ShiftError(
+        `refused, nothing changed: the Terraform state lock is held: ${msg}. Wait for that Terraform run to finish and run again; ` +
+          "if it died, release the lock with `terraform force-unlock <lock ID>` in its stack directory; or override with --force.",
+        EXIT.gate,
+      );
+    }
+    opts.warn(`WARNING: --force overrides the Terraform state lock: ${msg}`);
+  }
+  return { checked: report.checked, held, note: report.note, forced: blocking.length > 0 };
+}
+
 /** Health and alarm gates for every colour that gains weight; returns the failures. */
-async function gates(aws: Elbv2, sel: Selection, live: Live, gaining: readonly Colour[]): Promise<{ passed: string[]; failed: string[] }> {
+export async function gates(aws: Elbv2, sel: Selection, live: Live, gaining: readonly Colour[]): Promise<{ passed: string[]; failed: string[] }> {
   const passed: string[] = [];
   const failed: string[] = [];
   for (const c of gaining) {
@@ -136,7 +187,7 @@ async function gates(aws: Elbv2, sel: Selection, live: Live, gaining: readonly C
   return { passed, failed };
 }
 
-const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+export const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 
 /**
  * Moves the weights to `wanted`. With `moveTest`, points the test listener at `moveTest` after the
@@ -161,6 +212,7 @@ export async function applyWeights(aws: Elbv2, sel: Selection, opts: Options, wa
     if (!opts.force) throw new ShiftError(`refused, nothing changed: ${g.failed.join("; ")}. Fix it, or override with --force.`, EXIT.gate);
     for (const f of g.failed) opts.warn(`WARNING: --force overrides a failed gate: ${f}`);
   }
+  const lock = weightChanges || testChanges ? await lockGate(aws, sel, opts) : undefined;
   const result = (changed: boolean): ShiftResult => ({
     target: sel.target.arn,
     before: live.weights,
@@ -168,6 +220,7 @@ export async function applyWeights(aws: Elbv2, sel: Selection, opts: Options, wa
     testListener: sel.testListenerArn ? { before: live.testColour, after: testChanges ? testTo : live.testColour } : undefined,
     gates: g.passed,
     forced: opts.force ? g.failed : [],
+    lock,
     dryRun: opts.dryRun,
     changed,
   });
@@ -177,7 +230,7 @@ export async function applyWeights(aws: Elbv2, sel: Selection, opts: Options, wa
     // Someone else may have changed the rule since we read it: then stop without writing.
     const now = await aws.readActions(sel.target);
     if (!same(now, live.actions)) {
-      throw new ShiftError(`${where(sel.target)} changed since it was read (someone else edited it); nothing was written. Live weights: ${describeWeights(now, live.colourOf)}. Run again.`, EXIT.aws);
+      throw new ShiftError(`${where(sel.target)} changed since it was read (someone else edited it); nothing was written. Live weights: ${describeWeights(now, live.colourOf)}. Run again.`, EXIT.concurrent);
     }
     await aws.writeActions(sel.target, newActions);
     const check = await aws.readActions(sel.target);
@@ -193,29 +246,37 @@ export async function applyWeights(aws: Elbv2, sel: Selection, opts: Options, wa
         EXIT.aws,
       );
     }
-    // Record the previous weights on the rule itself, so status and revert work from any machine.
-    await aws.addTags(sel.target.arn, {
-      [TAG_PREVIOUS]: encodeWeights(live.weights),
-      [TAG_PREVIOUS_TEST]: live.testColour ?? "none",
-      [TAG_AT]: new Date().toISOString(),
-      [TAG_BY]: tagValue(callerIdentity()),
-    });
+    await recordPrevious(aws, sel, live);
   }
-  if (testChanges && sel.testListenerArn && testTo) {
-    // The test listener forwards to one colour: keep its action's other fields, swap the group.
-    const current = live.testActions?.length === 1 && live.testActions[0].Type === "forward" ? live.testActions[0] : { Type: "forward" as const };
-    const actions: Action[] = [{ ...structuredClone(current), TargetGroupArn: live.arnOf[testTo], ForwardConfig: undefined }];
-    await aws.writeListenerActions(sel.testListenerArn, actions);
-    const check = await aws.readListenerActions(sel.testListenerArn);
-    const tg = check[0]?.TargetGroupArn ?? check[0]?.ForwardConfig?.TargetGroups?.[0]?.TargetGroupArn;
-    if (tg !== live.arnOf[testTo]) {
-      throw new ShiftError(`weights are ${encodeWeights(after)} as asked, but the test listener did not move to ${testTo} (it forwards to ${tg ?? "nothing"}).`, EXIT.aws);
-    }
-  }
+  if (testChanges && testTo) await moveTestListener(aws, sel, live, testTo, after);
   return result(true);
 }
 
-function describeWeights(actions: Action[], colourOf: Map<string, Colour>): string {
+/** Records the weights before a shift on the rule itself, so status and revert work from any machine. */
+export async function recordPrevious(aws: Elbv2, sel: Selection, live: Live): Promise<void> {
+  await aws.addTags(sel.target.arn, {
+    [TAG_PREVIOUS]: encodeWeights(live.weights),
+    [TAG_PREVIOUS_TEST]: live.testColour ?? "none",
+    [TAG_AT]: new Date().toISOString(),
+    [TAG_BY]: tagValue(callerIdentity()),
+  });
+}
+
+/** Points the test listener at `testTo`, keeping its action's other fields, and verifies. */
+export async function moveTestListener(aws: Elbv2, sel: Selection, live: Live, testTo: Colour, after: Weights): Promise<void> {
+  if (!sel.testListenerArn) return;
+  // The test listener forwards to one colour: keep its action's other fields, swap the group.
+  const current = live.testActions?.length === 1 && live.testActions[0].Type === "forward" ? live.testActions[0] : { Type: "forward" as const };
+  const actions: Action[] = [{ ...structuredClone(current), TargetGroupArn: live.arnOf[testTo], ForwardConfig: undefined }];
+  await aws.writeListenerActions(sel.testListenerArn, actions);
+  const check = await aws.readListenerActions(sel.testListenerArn);
+  const tg = check[0]?.TargetGroupArn ?? check[0]?.ForwardConfig?.TargetGroups?.[0]?.TargetGroupArn;
+  if (tg !== live.arnOf[testTo]) {
+    throw new ShiftError(`weights are ${encodeWeights(after)} as asked, but the test listener did not move to ${testTo} (it forwards to ${tg ?? "nothing"}).`, EXIT.aws);
+  }
+}
+
+export function describeWeights(actions: Action[], colourOf: Map<string, Colour>): string {
   try {
     return encodeWeights(readWeights(actions, colourOf));
   } catch (e) {

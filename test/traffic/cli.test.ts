@@ -173,13 +173,13 @@ describe("gates: nothing is written when one refuses", () => {
 });
 
 describe("verification and faults", () => {
-  test("a concurrent edit between read and write: stop without writing, exit 3, live weights named", async () => {
+  test("a concurrent edit between read and write: stop without writing, exit 5, live weights named", async () => {
     ep.faults.onRead = (count, state) => {
       // the operator's edit lands right after our first read of the rule
       if (count === 2) (((state.rules[ARNS.rule].actions[0].ForwardConfig as Obj).TargetGroups as Obj[])[1].Weight = 25);
     };
     const r = await cli(["shift", "--to", "green", ...envArgs()]);
-    expect(r.code).toBe(3);
+    expect(r.code).toBe(5);
     expect(r.stderr).toContain("changed since it was read");
     expect(r.stderr).toContain("Live weights: blue=100,green=25");
     expect(ep.calls).not.toContain("ModifyRule");
