@@ -73,14 +73,16 @@ const keyOf = (p: Path) => p.map((k, i) => (typeof k === "number" ? `[${k}]` : i
 const isMap = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
 /**
- * Replaces `${NAME}` in a string with the environment variable NAME (`$${` is a literal `${`),
+ * Replaces `${NAME}` in a string with the environment variable NAME (`$${` is a literal `${`;
+ * an unset or empty NAME is an error),
  * so one spec can assert that the idle colour runs the release's tag: `version: "${IMAGE_TAG}"`.
  */
 export function substitute(text: string, env: Readonly<Record<string, string | undefined>>, where: () => string): string {
   return text.replace(/\$\$\{|\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (m, name: string | undefined) => {
     if (m === "$${") return "${";
     const v = env[name!];
-    if (v === undefined) throw new SmokeSpecError(`${where()}: uses \${${name}}, but the environment variable ${name} is not set. Set it, or write $\${ for a literal \${`);
+    // Empty counts as unset: an unset GitHub secret arrives as "", and an empty token or tag is a mistake.
+    if (v === undefined || v === "") throw new SmokeSpecError(`${where()}: uses \${${name}}, but the environment variable ${name} is not set (or empty). Set it, or write $\${ for a literal \${`);
     return v;
   });
 }

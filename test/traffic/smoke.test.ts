@@ -40,7 +40,8 @@ describe("parseSmokeSpec", () => {
 
 test("substitute: ${NAME} from the environment, $${ is a literal", () => {
   expect(substitute("v=${A}-$${A}", { A: "1" }, () => "x")).toBe("v=1-${A}");
-  expect(() => substitute("${B}", {}, () => "f:3: k")).toThrow("f:3: k: uses ${B}, but the environment variable B is not set");
+  expect(() => substitute("${B}", {}, () => "f:3: k")).toThrow("f:3: k: uses ${B}, but the environment variable B is not set (or empty)");
+  expect(() => substitute("${B}", { B: "" }, () => "f:3: k")).toThrow(/B is not set \(or empty\)/);
 });
 
 test("fieldAt: dotted paths through objects and lists", () => {
