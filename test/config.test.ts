@@ -1,7 +1,7 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { ConfigError, loadAllEnvironmentConfigs, loadEnvironmentConfig, parseEnvironmentConfig } from "../lib/config";
+import { ConfigError, loadAllEnvironmentConfigs, loadEnvironmentConfig, parseEnvironmentConfig, parseStateConfig } from "../lib/config";
 
 /** Where the texts below pretend to live (parseEnvironmentConfig does not read the file). */
 const FILE = "/srv/cfg/dev.tfvars";
@@ -456,5 +456,79 @@ describe("every problem at once", () => {
     expect(err.message).toBe(`${dir}: holds no <env>.tfvars file; add config/dev.tfvars`);
     fs.writeFileSync(path.join(dir, "notes.txt"), "dev settings\n");
     await expect(loadAllEnvironmentConfigs(dir)).rejects.toThrow(`${dir}: holds no <env>.tfvars file`);
+  });
+});
+
+describe("policy_exceptions", () => {
+  const EXCEPTIONS = [
+    "policy_exceptions = {", // 11
+    '  "LB-INTERNET-FACING" = {', // 12
+    '    reason    = "The load balancer is the public entry point."', // 13
+    '    resources = ["aws_lb.alb_*"]', // 14
+    "  }", // 15
+    '  "IAM-NO-UNSCOPED-WRITE" = {', // 16
+    '    reason    = "No resource-level permission for this action."', // 17
+    '    resources = ["aws_iam_role_policy.github_deploy-policy_*#EcsDeregisterTaskDefinition"]', // 18
+    "  }", // 19
+    "}", // 20
+  ];
+  // Appended after the minimal text as written (valid() would merge the repeated "}" lines).
+  const withExceptions = (lines: readonly string[]) => `${MINIMAL.join("\n")}\n${lines.join("\n")}\n`;
+
+  test("default to none: every finding fails synth", async () => {
+    expect((await parseEnvironmentConfig(FILE, valid(""))).policyExceptions).toEqual([]);
+  });
+
+  test("are read as a list, one per rule id, frozen", async () => {
+    const c = await parseEnvironmentConfig(FILE, withExceptions(EXCEPTIONS));
+    expect([...c.policyExceptions].sort((a, b) => a.rule.localeCompare(b.rule))).toEqual([
+      { rule: "IAM-NO-UNSCOPED-WRITE", reason: "No resource-level permission for this action.", resources: ["aws_iam_role_policy.github_deploy-policy_*#EcsDeregisterTaskDefinition"] },
+      { rule: "LB-INTERNET-FACING", reason: "The load balancer is the public entry point.", resources: ["aws_lb.alb_*"] },
+    ]);
+    expect(Object.isFrozen(c.policyExceptions[0])).toBe(true);
+    expect(Object.isFrozen(c.policyExceptions[0].resources)).toBe(true);
+  });
+
+  test("an entry without resources covers the whole rule", async () => {
+    const c = await parseEnvironmentConfig(FILE, valid('policy_exceptions = { "LB-WAF" = { reason = "No WAF web ACL is managed yet." } }'));
+    expect(c.policyExceptions).toEqual([{ rule: "LB-WAF", reason: "No WAF web ACL is managed yet." }]);
+  });
+
+  test.each<[string, (lines: string[]) => string[], string, number, readonly RegExp[]]>([
+    [
+      "an unknown rule id, with a suggestion and the allowed ids",
+      (l) => l.map((x) => x.replace('"LB-INTERNET-FACING"', '"LB-INTERNET-FACNG"')),
+      "policy_exceptions.LB-INTERNET-FACNG",
+      12,
+      [/given rule "LB-INTERNET-FACNG", which is no rule of the policy pack/, /did you mean "LB-INTERNET-FACING"\?/, /Allowed: LB-ACCESS-LOGS, .*, DDB-PITR/],
+    ],
+    ["an empty reason", (l) => l.map((x) => x.replace('"No resource-level permission for this action."', '""')), "policy_exceptions.IAM-NO-UNSCOPED-WRITE.reason", 17, [/given ""/, /needs a reason of at least 12 characters/]],
+    ["a reason that says nothing", (l) => l.map((x) => x.replace('"The load balancer is the public entry point."', '"ok"')), "policy_exceptions.LB-INTERNET-FACING.reason", 13, [/given "ok"/, /needs a reason/]],
+    ["a missing reason", (l) => l.filter((x) => !x.includes("No resource-level")), "policy_exceptions.IAM-NO-UNSCOPED-WRITE.reason", 16, [/is required \(expected string\)/]],
+    ["a reason that is not a string", (l) => l.map((x) => x.replace('"The load balancer is the public entry point."', "true")), "policy_exceptions.LB-INTERNET-FACING.reason", 13, [/given true; expected string/]],
+    ["an unknown key in an entry", (l) => l.map((x) => x.replace("    resources = [\"aws_lb.alb_*\"]", '    resource = ["aws_lb.alb_*"]')), "policy_exceptions.LB-INTERNET-FACING.resource", 14, [/unknown key; allowed: reason, resources/]],
+    ["a pattern that is no Terraform address", (l) => l.map((x) => x.replace('["aws_lb.alb_*"]', '["the load balancer"]')), "policy_exceptions.LB-INTERNET-FACING.resources[0]", 14, [/given "the load balancer"/, /a Terraform address or glob such as "aws_lb\.\*"/]],
+    ["an empty resources list", (l) => l.map((x) => x.replace('["aws_lb.alb_*"]', "[]")), "policy_exceptions.LB-INTERNET-FACING.resources", 14, [/given \[\]; needs at least 1 entries/]],
+  ])("%s is refused, naming the file, line and key", async (_name, edit, key, line, fragments) => {
+    const err = await configErrorOf(parseEnvironmentConfig(FILE, withExceptions(edit([...EXCEPTIONS]))));
+    expect(err.problems).toContainEqual(expect.objectContaining({ key, line }));
+    expect(err.message).toMatch(problemLine(`${FILE}:${line}: ${key}: `, fragments));
+  });
+
+  test("the shipped files carry exceptions with known rule ids and real reasons", async () => {
+    const all = await loadAllEnvironmentConfigs(path.resolve("config"));
+    for (const c of all) {
+      expect(c.policyExceptions.length).toBeGreaterThan(0);
+      for (const e of c.policyExceptions) expect(e.reason.length).toBeGreaterThanOrEqual(12);
+    }
+  });
+
+  test("config/state.hcl takes the same key, validated the same way", async () => {
+    const base = 'bucket = "acme-webapp-terraform-state"\nregion = "eu-west-1"\n';
+    const ok = await parseStateConfig("/srv/cfg/state.hcl", `${base}policy_exceptions = { "S3-ACCESS-LOGGING" = { reason = "Logged by CloudTrail data events.", resources = ["aws_s3_bucket.bucket"] } }\n`);
+    expect(ok.policyExceptions).toEqual([{ rule: "S3-ACCESS-LOGGING", reason: "Logged by CloudTrail data events.", resources: ["aws_s3_bucket.bucket"] }]);
+    expect((await parseStateConfig("/srv/cfg/state.hcl", base)).policyExceptions).toEqual([]);
+    const err = await configErrorOf(parseStateConfig("/srv/cfg/state.hcl", `${base}policy_exceptions = { "S3-LOGGING" = { reason = "Logged by CloudTrail data events." } }\n`));
+    expect(err.message).toMatch(problemLine("/srv/cfg/state.hcl:3: policy_exceptions.S3-LOGGING: ", [/given rule "S3-LOGGING"/, /Allowed: /]));
   });
 });

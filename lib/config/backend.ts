@@ -11,6 +11,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { z } from "zod";
 import { ConfigError, parseHcl, problemCollector, reportSchemaIssues, show, type ConfigProblem } from "./hcl";
+import type { PolicyException } from "../policy/types";
+import { checkPolicyExceptions, policyExceptionsSchema, toPolicyExceptions } from "./policy-exceptions";
 
 const BUCKET = z
   .string()
@@ -49,6 +51,7 @@ export function stateSchema() {
       dynamodb_table: TABLE.optional(),
       noncurrent_version_expiration_days: z.number().int().min(1).max(3650).default(90),
       tags: z.record(z.string(), z.string()).default({}),
+      policy_exceptions: policyExceptionsSchema(),
     })
     .strict();
 }
@@ -81,6 +84,8 @@ export interface StateConfig {
   /** Old state versions are kept this many days. @default 90 */
   readonly noncurrentVersionExpirationDays: number;
   readonly tags: Readonly<Record<string, string>>;
+  /** `policy_exceptions`: deliberate exceptions to the policy pack for the state stack, each with its reason. @default [] */
+  readonly policyExceptions: readonly PolicyException[];
 }
 
 async function validated<S extends z.ZodObject>(file: string, text: string, schema: S, extra: (v: z.infer<S>, problem: (key: string, message: string) => void) => void): Promise<z.infer<S>> {
@@ -117,6 +122,7 @@ export async function parseBackendConfig(file: string, text: string): Promise<Ba
 export async function parseStateConfig(file: string, text: string): Promise<StateConfig> {
   const v = await validated(file, text, stateSchema(), (s, problem) => {
     for (const k of Object.keys(s.tags)) if (k.toLowerCase().startsWith("aws:")) problem(`tags.${k}`, "the aws: prefix is reserved by AWS");
+    checkPolicyExceptions(s.policy_exceptions, problem);
   });
   return Object.freeze({
     sourceFile: file,
@@ -126,6 +132,7 @@ export async function parseStateConfig(file: string, text: string): Promise<Stat
     dynamodbTable: v.dynamodb_table,
     noncurrentVersionExpirationDays: v.noncurrent_version_expiration_days,
     tags: Object.freeze({ ...v.tags }),
+    policyExceptions: Object.freeze(toPolicyExceptions(v.policy_exceptions).map((e) => Object.freeze({ ...e, ...(e.resources ? { resources: Object.freeze([...e.resources]) } : {}) }))),
   });
 }
 

@@ -56,10 +56,35 @@ export function nearestKey(key: string, known: readonly string[]): string | unde
   return bestDistance <= Math.max(3, Math.floor(key.length / 3)) ? best : undefined;
 }
 
+const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+/**
+ * 1-based line of `key` in `text`: a top-level attribute (`vpc_cidr`), or a key nested in an
+ * object value (`policy_exceptions.LB-WAF.reason`, `image_tags.blue`), looked up inside that
+ * attribute's lines (quoted or not) and falling back to the deepest enclosing key found.
+ * List indices (`ingress_cidrs[0]`) count as their list's line.
+ */
 export function lineOf(text: string, key: string): number | undefined {
-  const re = new RegExp(`^\\s*${key.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\s*=`);
-  const i = text.split("\n").findIndex((l) => re.test(l));
-  return i >= 0 ? i + 1 : undefined;
+  const [top, ...nested] = key.replace(/\[\d+\]/g, "").split(".");
+  const lines = text.split("\n");
+  const start = lines.findIndex((l) => new RegExp(`^\\s*${escapeRe(top)}\\s*=`).test(l));
+  if (start < 0) return undefined;
+  // The attribute runs until the next top-level attribute (one that starts in column 0).
+  let end = lines.findIndex((l, i) => i > start && /^[A-Za-z_"][^=]*=/.test(l));
+  if (end < 0) end = lines.length;
+  let at = start;
+  for (const segment of nested) {
+    if (segment === "") continue;
+    const re = new RegExp(`(^|[{,\\s])"?${escapeRe(segment)}"?\\s*=(?!=)`);
+    const found = lines.findIndex((l, i) => i >= at && i < end && re.test(i === start ? l.slice(l.indexOf("=") + 1) : l));
+    if (found < 0) break;
+    at = found;
+    // What follows is looked up inside this key's value only: up to the next line indented no deeper.
+    const indent = (l: string) => /^\s*/.exec(l)![0].length;
+    const next = lines.findIndex((l, i) => i > found && i < end && /=/.test(l) && indent(l) <= indent(lines[found]));
+    if (next >= 0) end = next;
+  }
+  return at + 1;
 }
 
 /** `a.b[0].c` from a zod issue path. */
@@ -69,14 +94,15 @@ function keyOf(p: readonly PropertyKey[]): string {
 
 /** The keys the schema allows in the object at `p` (e.g. `image_tags`: blue, green). */
 function knownKeysAt(schema: z.ZodType, p: readonly PropertyKey[]): string[] {
-  type Node = { def?: { innerType?: Node; shape?: Record<PropertyKey, Node> } };
+  type Node = { def?: { innerType?: Node; shape?: Record<PropertyKey, Node>; valueType?: Node } };
   // Through `.default()` / `.optional()` wrappers to the object itself.
   const bare = (n: Node | undefined) => {
     while (n?.def?.innerType) n = n.def.innerType;
     return n;
   };
   let node = bare(schema as unknown as Node);
-  for (const k of p) node = bare(node?.def?.shape?.[k]);
+  // A record (e.g. policy_exceptions) has the same value schema under every key.
+  for (const k of p) node = bare(node?.def?.shape?.[k] ?? node?.def?.valueType);
   return Object.keys(node?.def?.shape ?? {});
 }
 
@@ -117,9 +143,9 @@ export async function parseHcl(file: string, text: string): Promise<Record<strin
   }
 }
 
-/** A `problem(key, message)` that records the line of the key's top-level attribute in `text`. */
+/** A `problem(key, message)` that records the line of the key (nested keys inside their attribute) in `text`. */
 export function problemCollector(text: string, into: ConfigProblem[]): (key: string, message: string) => void {
-  return (key, message) => into.push({ key, line: lineOf(text, key.split(/[.[]/)[0]), message });
+  return (key, message) => into.push({ key, line: lineOf(text, key), message });
 }
 
 /**

@@ -11,6 +11,7 @@ import { contains, overlaps, parseCidr, type Cidr } from "./cidr";
 import { ConfigError, parseHcl, problemCollector, reportSchemaIssues, show, type ConfigProblem } from "./hcl";
 import { isProductionName, LOG_RETENTION_DAYS, TASK_CPU_MEMORY, tfvarsSchema, type Tfvars } from "./schema";
 import { crossCheckBackends, loadBackendConfigFor, loadStateConfig, type BackendConfig, type StateConfig } from "./backend";
+import { checkPolicyExceptions, toPolicyExceptions } from "./policy-exceptions";
 import type { EnvironmentConfig } from "./types";
 
 /** Thrown when a rule reads a key that already failed its own validation: the rule is skipped. */
@@ -168,6 +169,8 @@ function consistency(env: string, v: Tfvars, problem: (key: string, message: str
       problem("github_deploy_refs", "given none, and no github_deploy_environments either; name at least one ref or environment allowed to deploy");
     }
   });
+  // Policy exceptions: known rule ids, real reasons, address patterns.
+  rule(() => checkPolicyExceptions(v.policy_exceptions, problem));
   // Tags.
   rule(() => {
     for (const [k, val] of Object.entries(v.tags)) {
@@ -257,6 +260,7 @@ function toConfig(env: string, file: string, v: Tfvars): EnvironmentConfig {
     createGithubOidcProvider: v.create_github_oidc_provider,
     githubOidcProviderArn: v.github_oidc_provider_arn,
     stateBucket: v.state_bucket,
+    policyExceptions: toPolicyExceptions(v.policy_exceptions),
   };
 }
 

@@ -3,6 +3,7 @@
  * with the defaults of the environment kind. Cross-field rules live in ./consistency.ts.
  */
 import { z } from "zod";
+import { policyExceptionsSchema } from "./policy-exceptions";
 
 /** CloudWatch Logs' allowed retention values. */
 export const LOG_RETENTION_DAYS = [
@@ -138,6 +139,8 @@ export function tfvarsSchema(prod: boolean) {
         })
         .optional(),
       state_bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { message: "an S3 bucket name" }).optional(),
+
+      policy_exceptions: policyExceptionsSchema(),
     })
     .strict();
 }

@@ -4,6 +4,7 @@
  * snake_case form of the field name (`containerPort` <- `container_port`).
  * Objects produced by the loader are deeply frozen.
  */
+import type { PolicyException } from "../policy/types";
 import type { BackendConfig } from "./backend";
 export type Colour = "blue" | "green";
 export const COLOURS: readonly Colour[] = ["blue", "green"];
@@ -177,4 +178,11 @@ export interface EnvironmentConfig {
   readonly githubOidcProviderArn?: string;
   /** `state_bucket`: the S3 state bucket the plan/deploy roles may use. @default - none */
   readonly stateBucket?: string;
+
+  // ---- policy pack ----------------------------------------------------------------------
+  /**
+   * `policy_exceptions`: the deliberate exceptions to the policy pack (lib/policy) for this
+   * stack, each with its reason (one per rule id). @default [] (every finding fails synth)
+   */
+  readonly policyExceptions: readonly PolicyException[];
 }
