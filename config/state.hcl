@@ -16,3 +16,11 @@ tags = {
   team        = "platform"
   cost_center = "1234"
 }
+
+# Exceptions to the policy pack for this stack (README.md, "Policy checks"), keyed by rule id.
+policy_exceptions = {
+  "S3-ACCESS-LOGGING" = {
+    reason    = "Server access logs need a separate log bucket outside this stack; S3 data events in the account's CloudTrail record state access. Add an aws_s3_bucket_logging, then delete this."
+    resources = ["aws_s3_bucket.bucket"]
+  }
+}
