@@ -312,7 +312,9 @@ export class GithubOidc extends Construct {
       {
         Sid: "ReadRepository",
         Effect: "Allow",
-        Action: ["ecr:DescribeRepositories", "ecr:GetLifecyclePolicy", "ecr:GetRepositoryPolicy", "ecr:ListTagsForResource"],
+        // DescribeImages / DescribeImageScanFindings: the image workflow reads the scan of the
+        // digest it pushed (.github/workflows/image.yml).
+        Action: ["ecr:DescribeRepositories", "ecr:GetLifecyclePolicy", "ecr:GetRepositoryPolicy", "ecr:ListTagsForResource", "ecr:DescribeImages", "ecr:DescribeImageScanFindings"],
         Resource: [props.ecrRepositoryArn],
       },
       {

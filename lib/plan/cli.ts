@@ -11,7 +11,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { Command } from "commander";
-import { ignoredChangesOf, planSummary, type EnvironmentPlan, type PlanJson } from "./summary";
+import { environmentSection, ignoredChangesOf, planSummary, type EnvironmentPlan, type PlanJson } from "./summary";
 
 export class PlanSummaryError extends Error {}
 
@@ -56,6 +56,7 @@ export function program(): Command {
     .option("--stacks <dir>", "synthesized stacks (cdktf.out/stacks): ignored attributes and policy exceptions per environment")
     .option("--title <text>", "heading of the comment", "Terraform plan")
     .option("--out <file>", "write the summary to this file instead of stdout")
+    .option("--sections-only", "only the environment sections, without the comment marker and heading (to join several jobs' sections)")
     .showHelpAfterError();
 }
 
@@ -67,9 +68,10 @@ export function main(argv: readonly string[]): number {
     const code = (e as { exitCode?: number }).exitCode;
     return code === 0 ? 0 : 2;
   }
-  const opts = cmd.opts<{ stacks?: string; title: string; out?: string }>();
+  const opts = cmd.opts<{ stacks?: string; title: string; out?: string; sectionsOnly?: boolean }>();
   try {
-    const text = planSummary(environmentsFrom(cmd.args, opts.stacks), opts.title);
+    const envs = environmentsFrom(cmd.args, opts.stacks);
+    const text = opts.sectionsOnly ? envs.map(environmentSection).join("\n") : planSummary(envs, opts.title);
     if (opts.out) fs.writeFileSync(opts.out, text);
     else process.stdout.write(text);
     return 0;
