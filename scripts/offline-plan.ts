@@ -11,6 +11,7 @@
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { policyExceptionsByStack, withPolicy } from "../lib/plan/policy";
 import { ignoredChangesOf, planSummary, type EnvironmentPlan } from "../lib/plan/summary";
 import { plan, prepareOfflineDir, summaryLine, TerraformError, validate } from "./offline";
 
@@ -32,10 +33,12 @@ function synthesize(): void {
   if (r.status !== 0) fail("synthesis failed (see above); no plan was made.");
 }
 
-function main(argv: string[]): void {
+async function main(argv: string[]): Promise<void> {
   const envs = argv.filter((a) => !a.startsWith("-"));
   if (envs.length === 0) fail("name at least one environment, e.g. `npm run plan -- dev`.");
   synthesize();
+  // The synthesis above already validated the config; this only reads each stack's exceptions.
+  const exceptions = await policyExceptionsByStack(path.join(ROOT, "config"));
   const summaries: string[] = [];
   const planned: EnvironmentPlan[] = [];
   for (const env of envs) {
@@ -51,7 +54,8 @@ function main(argv: string[]): void {
       validate(workDir);
       const result = plan(workDir);
       fs.writeFileSync(path.join(workDir, "plan.json"), JSON.stringify(result.json));
-      const environment: EnvironmentPlan = { name: env, plan: result.json, ignoredChanges: ignoredChangesOf(JSON.parse(stackJson)) };
+      const parsed = JSON.parse(stackJson) as unknown;
+      const environment = withPolicy({ name: env, plan: result.json, ignoredChanges: ignoredChangesOf(parsed) }, parsed, exceptions.get(env) ?? []);
       fs.writeFileSync(path.join(workDir, "summary.md"), planSummary([environment], `Terraform plan (offline): ${env}`));
       planned.push(environment);
       process.stdout.write(`\n===== ${env} =====\n${result.text}\n`);
@@ -66,4 +70,4 @@ function main(argv: string[]): void {
   process.stdout.write(`\n${summaries.join("\n")}\nPull-request summary: ${path.relative(ROOT, combined)}\n`);
 }
 
-main(process.argv.slice(2));
+main(process.argv.slice(2)).catch((e: unknown) => fail(e instanceof Error ? (e.stack ?? e.message) : String(e)));

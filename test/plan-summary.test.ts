@@ -9,6 +9,8 @@ import { execFile } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { attributeChanges, COMMENT_MARKER, ignoredChangesOf, planSummary, type PlanJson, type ResourceChange } from "../lib/plan/summary";
+import { loadEnvironmentConfig } from "../lib/config";
+import { evaluatePolicy, findingTarget } from "../lib/policy";
 import { plan, type OfflinePlan } from "../scripts/offline";
 import { fabricateState } from "./support/fabricated-state";
 import { configOf, replaceLine, synthStack } from "./support/stacks";
@@ -175,6 +177,32 @@ describe("the command line", () => {
     expect(r.stdout.startsWith(`${COMMENT_MARKER}\n## Plan for #12\n`)).toBe(true);
     expect(r.stdout.indexOf("### `dev`")).toBeLessThan(r.stdout.indexOf("### `prod`"));
     expect(r.stdout).toContain("1 to replace");
+  });
+
+  test("with --stacks and --config: the stack's policy exceptions with their reasons, and stale ones called out", async () => {
+    const stacks = path.join(dir, "stacks");
+    fs.mkdirSync(path.join(stacks, "dev"), { recursive: true });
+    fs.writeFileSync(path.join(stacks, "dev", "cdk.tf.json"), devJson);
+    const config = path.join(dir, "config");
+    fs.mkdirSync(config, { recursive: true });
+    for (const f of fs.readdirSync("config")) fs.copyFileSync(path.join("config", f), path.join(config, f));
+    const devTfvars = path.join(config, "dev.tfvars");
+    // An exception whose resource pattern no longer matches anything.
+    fs.writeFileSync(devTfvars, fs.readFileSync(devTfvars, "utf8").replace(/^policy_exceptions = \{$/m, 'policy_exceptions = {\n  "ECR-IMMUTABLE-TAGS" = {\n    reason    = "left over from a removed repository"\n    resources = ["aws_ecr_repository.gone_*"]\n  }'));
+    const expected = evaluatePolicy("dev", JSON.parse(devJson), (await loadEnvironmentConfig(devTfvars)).policyExceptions);
+    expect(expected.excepted.length).toBeGreaterThan(0);
+
+    const r = await run([`dev=${tmp("none.json", JSON.stringify(baseline.json))}`, "--stacks", stacks, "--config", config]);
+    expect(r).toMatchObject({ code: 0, stderr: "" });
+    expect(r.stdout).toContain(`<details><summary>Policy exceptions (${expected.excepted.length})</summary>`);
+    for (const f of expected.excepted) expect(r.stdout).toContain(`| \`${f.rule}\` | \`${findingTarget(f)}\` | ${f.reason.replace(/\|/g, "\\|")} |`);
+    expect(r.stdout).toMatch(/> Policy exceptions in config that match nothing any more \(delete them\):\n> - `ECR-IMMUTABLE-TAGS`: left over from a removed repository/);
+  });
+
+  test("--config without --stacks is refused", async () => {
+    const r = await run([`dev=${tmp("c.json", JSON.stringify(baseline.json))}`, "--config", "config"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--config needs --stacks/);
   });
 
   test.each<[string, () => string[], RegExp]>([

@@ -2,15 +2,18 @@
 /**
  * plan-summary: Markdown for a pull-request comment from `terraform show -json <planfile>`.
  *
- *   node dist/lib/plan/cli.js dev=plans/dev.json prod=plans/prod.json [--stacks cdktf.out/stacks] [--out comment.md]
+ *   node dist/lib/plan/cli.js dev=plans/dev.json prod=plans/prod.json [--stacks cdktf.out/stacks [--config config]] [--out comment.md]
  *
  * With --stacks, each environment's synthesized `<stacks>/<env>/cdk.tf.json` tells which
- * attributes Terraform ignores (drift in them is owned by ecs-shift or autoscaling) and which
- * policy exceptions apply. Exit 0 with the summary on stdout (or in --out), 2 on bad input.
+ * attributes Terraform ignores (drift in them is owned by ecs-shift or autoscaling); with
+ * --config too, the policy pack runs on it with the config's exceptions, which the summary
+ * lists. Exit 0 with the summary on stdout (or in --out), 2 on bad input.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { Command } from "commander";
+import { ConfigError } from "../config";
+import { policyExceptionsByStack, withPolicy } from "./policy";
 import { environmentSection, ignoredChangesOf, planSummary, type EnvironmentPlan, type PlanJson } from "./summary";
 
 export class PlanSummaryError extends Error {}
@@ -29,9 +32,11 @@ function readJson(file: string, what: string): unknown {
   }
 }
 
-/** `env=file` arguments into environment plans, with what the synthesized stacks add. */
-export function environmentsFrom(args: readonly string[], stacksDir?: string): EnvironmentPlan[] {
+/** `env=file` arguments into environment plans, with what the synthesized stacks (and the config's policy exceptions) add. */
+export async function environmentsFrom(args: readonly string[], stacksDir?: string, configDir?: string): Promise<EnvironmentPlan[]> {
   if (args.length === 0) throw new PlanSummaryError("name at least one plan as <env>=<terraform show -json output>, e.g. dev=.offline-plan/dev/plan.json");
+  if (configDir && !stacksDir) throw new PlanSummaryError("--config needs --stacks: the policy pack runs on the synthesized stacks");
+  const exceptions = configDir ? await policyExceptionsByStack(configDir) : undefined;
   const seen = new Set<string>();
   return args.map((arg) => {
     const m = /^([a-z][a-z0-9-]*)=(.+)$/.exec(arg);
@@ -44,8 +49,12 @@ export function environmentsFrom(args: readonly string[], stacksDir?: string): E
       throw new PlanSummaryError(`plan of ${name}: ${file} has no format_version; give the output of \`terraform show -json <planfile>\`, not the plan file itself`);
     }
     if (!stacksDir) return { name, plan };
-    const stackFile = path.join(stacksDir, name, "cdk.tf.json");
-    return { name, plan, ignoredChanges: ignoredChangesOf(readJson(stackFile, `synthesized stack of ${name}:`)) };
+    const stackJson = readJson(path.join(stacksDir, name, "cdk.tf.json"), `synthesized stack of ${name}:`);
+    const env: EnvironmentPlan = { name, plan, ignoredChanges: ignoredChangesOf(stackJson) };
+    if (!exceptions) return env;
+    const own = exceptions.get(name);
+    if (!own) throw new PlanSummaryError(`--config ${configDir} has no stack ${name} (stacks: ${[...exceptions.keys()].join(", ")})`);
+    return withPolicy(env, stackJson, own);
   });
 }
 
@@ -53,14 +62,15 @@ export function program(): Command {
   return new Command("plan-summary")
     .description("Markdown summary of Terraform JSON plans, for a pull-request comment")
     .argument("[env=plan.json...]", "environment name and the output of `terraform show -json <planfile>`")
-    .option("--stacks <dir>", "synthesized stacks (cdktf.out/stacks): ignored attributes and policy exceptions per environment")
+    .option("--stacks <dir>", "synthesized stacks (cdktf.out/stacks): the attributes Terraform ignores, per environment")
+    .option("--config <dir>", "with --stacks: the project's config/, whose policy exceptions the summary lists")
     .option("--title <text>", "heading of the comment", "Terraform plan")
     .option("--out <file>", "write the summary to this file instead of stdout")
     .option("--sections-only", "only the environment sections, without the comment marker and heading (to join several jobs' sections)")
     .showHelpAfterError();
 }
 
-export function main(argv: readonly string[]): number {
+export async function main(argv: readonly string[]): Promise<number> {
   const cmd = program().exitOverride();
   try {
     cmd.parse(argv, { from: "user" });
@@ -68,15 +78,15 @@ export function main(argv: readonly string[]): number {
     const code = (e as { exitCode?: number }).exitCode;
     return code === 0 ? 0 : 2;
   }
-  const opts = cmd.opts<{ stacks?: string; title: string; out?: string; sectionsOnly?: boolean }>();
+  const opts = cmd.opts<{ stacks?: string; config?: string; title: string; out?: string; sectionsOnly?: boolean }>();
   try {
-    const envs = environmentsFrom(cmd.args, opts.stacks);
+    const envs = await environmentsFrom(cmd.args, opts.stacks, opts.config);
     const text = opts.sectionsOnly ? envs.map(environmentSection).join("\n") : planSummary(envs, opts.title);
     if (opts.out) fs.writeFileSync(opts.out, text);
     else process.stdout.write(text);
     return 0;
   } catch (e) {
-    if (e instanceof PlanSummaryError) {
+    if (e instanceof PlanSummaryError || e instanceof ConfigError) {
       process.stderr.write(`plan-summary: ${e.message}\n`);
       return 2;
     }
@@ -84,4 +94,12 @@ export function main(argv: readonly string[]): number {
   }
 }
 
-if (require.main === module) process.exitCode = main(process.argv.slice(2));
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => (process.exitCode = code),
+    (e: unknown) => {
+      process.stderr.write(`plan-summary: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}
