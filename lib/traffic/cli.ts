@@ -140,7 +140,9 @@ function selection(o: Common, lockFlags?: LockFlags): Resolved {
   }
   const target: Target = o.ruleArn ? { kind: "rule", arn } : { kind: "listener", arn };
   const region = o.region ?? /:elasticloadbalancing:([a-z0-9-]+):/.exec(arn)?.[1];
-  return { sel: { target, testListenerArn: o.testListenerArn, alarms, lock: lockOf(undefined, region) }, region };
+  const flagsGiven = lockFlags && [lockFlags.stateBucket, lockFlags.stateKey, lockFlags.lockTable].some((v) => v !== undefined);
+  const lock = lockFlags && !flagsGiven ? { kind: "unknown" as const, reason: "selected by ARN: pass --state-bucket and --state-key (and --lock-table) to check the Terraform lock" } : lockOf(undefined, region);
+  return { sel: { target, testListenerArn: o.testListenerArn, alarms, lock }, region };
 }
 
 function printStatus(s: Status): string {
@@ -275,7 +277,7 @@ async function runShift(o: ShiftArgs): Promise<number> {
   const { progressiveShift } = require("./progressive") as typeof import("./progressive");
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const rep = require("./report") as typeof import("./report");
-  const reporter = o.json ? rep.jsonReporter(out) : rep.textReporter(out, err, !!process.stdout.isTTY);
+  const reporter = o.json ? rep.jsonReporter(out) : rep.textReporter(out, err, !!process.stdout.isTTY, () => process.stdout.columns ?? 80);
   const fail = (e: unknown): number => {
     const code = e instanceof ShiftError ? e.exitCode : EXIT.aws;
     const message = e instanceof Error ? e.message : String(e);

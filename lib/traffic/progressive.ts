@@ -270,7 +270,9 @@ export async function progressiveShift(aws: Elbv2, sel: Selection, opts: Options
     const deadline = rt.now() + ms;
     for (;;) {
       const o = await observe(expected);
-      const remainingMs = Math.max(0, deadline - rt.now());
+      // Within a timer's precision of the deadline counts as the end: no extra poll milliseconds before it.
+      const left = deadline - rt.now();
+      const remainingMs = left < 20 ? 0 : left;
       const d = decide({
         seen: o.seen,
         expected: expectedWeights,

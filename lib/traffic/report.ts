@@ -43,7 +43,8 @@ export function eventLines(e: ProgressEvent): string[] {
       const alarms = Object.entries(e.alarms).map(([n, s]) => `${n} ${s}`);
       if (e.missingAlarms.length) alarms.push(`${e.missingAlarms.length} not found`);
       return [
-        `  step ${e.step}/${e.of}: ${e.weights ? w(e.weights) : "weights unreadable"}; ${formatDuration(e.secondsLeft * 1000)} left; alarms: ${alarms.join(", ") || "none"}; targets ${e.health.healthy}/${e.health.registered} healthy`,
+        // Targets before alarms: on a narrow terminal the line is cut at the end.
+        `  step ${e.step}/${e.of}: ${e.weights ? w(e.weights) : "weights unreadable"}; ${formatDuration(e.secondsLeft * 1000)} left; targets ${e.health.healthy}/${e.health.registered} healthy; alarms: ${alarms.join(", ") || "none"}`,
       ];
     }
     case "rollback":
@@ -71,7 +72,7 @@ export function jsonReporter(write: (s: string) => void): Reporter {
 }
 
 /** Text on stdout; failures' final message on stderr. On a terminal the poll line is redrawn in place. */
-export function textReporter(write: (s: string) => void, writeErr: (s: string) => void, tty: boolean): Reporter {
+export function textReporter(write: (s: string) => void, writeErr: (s: string) => void, tty: boolean, columns: () => number = () => 80): Reporter {
   let pending = false;
   const flush = () => {
     if (pending) write("\n");
@@ -80,7 +81,8 @@ export function textReporter(write: (s: string) => void, writeErr: (s: string) =
   return {
     event: (e) => {
       if (e.event === "poll" && tty) {
-        write(`\r\x1b[K${eventLines(e).join(" ")}`);
+        // Cut to the terminal's width: a wrapped line cannot be redrawn in place.
+        write(`\r\x1b[K${eventLines(e).join(" ").slice(0, Math.max(20, columns() - 1))}`);
         pending = true;
         return;
       }

@@ -87,7 +87,7 @@ describe("progressive shift", () => {
     const r = await cli(["shift", "--to", "green", "--steps", "50,100", "--bake", "1s", "--poll", "300ms", ...envArgs()]);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain("step 1/2: blue 50 / green 50 written and verified; baking 1s");
-    expect(r.stdout).toMatch(/ {2}step 1\/2: blue 50 \/ green 50; \d\.\ds left; alarms: webapp-dev-green-target-5xx OK, webapp-dev-green-p99-latency OK; targets 1\/1 healthy/);
+    expect(r.stdout).toMatch(/ {2}step 1\/2: blue 50 \/ green 50; \d\.\ds left; targets 1\/1 healthy; alarms: webapp-dev-green-target-5xx OK, webapp-dev-green-p99-latency OK/);
     expect(r.stdout).toContain("shifted: blue=100,green=0 -> blue=0,green=100 in 2 steps with 1s bakes");
   });
 
