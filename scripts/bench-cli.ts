@@ -1,5 +1,6 @@
 /**
- * ecs-shift timings against the local ELBv2/CloudWatch endpoint, as ratios to a bare
+ * ecs-shift timings against the local endpoint (ELBv2, CloudWatch, and S3 for the Terraform
+ * lock check that `shift` makes: the outputs carry a state_backend), as ratios to a bare
  * `node -e "require('@aws-sdk/client-elastic-load-balancing-v2')"` measured in the same run.
  * Target: at most 2.5x. Run alone with `node dist/scripts/bench-cli.js`.
  */
