@@ -1,7 +1,8 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { ConfigError, loadAllEnvironmentConfigs, loadEnvironmentConfig, parseEnvironmentConfig, parseStateConfig } from "../lib/config";
+import { loadAllEnvironmentConfigs, loadEnvironmentConfig, parseEnvironmentConfig, parseStateConfig } from "../lib/config";
+import { configErrorOf } from "./support/config-error";
 
 /** Where the texts below pretend to live (parseEnvironmentConfig does not read the file). */
 const FILE = "/srv/cfg/dev.tfvars";
@@ -52,16 +53,6 @@ function lineOfKey(text: string, key: string): number | undefined {
   const top = key.split(/[.[]/)[0];
   const i = text.split("\n").findIndex((l) => l.startsWith(`${top} =`) || l.startsWith(`${top}=`));
   return i >= 0 ? i + 1 : undefined;
-}
-
-/** The ConfigError the promise rejects with; fails the test when it resolves or throws anything else. */
-async function configErrorOf(promise: Promise<unknown>): Promise<ConfigError> {
-  const outcome = await promise.then(
-    (value) => ({ accepted: value }),
-    (e: unknown) => e,
-  );
-  expect(outcome).toBeInstanceOf(ConfigError);
-  return outcome as ConfigError;
 }
 
 /** One line of `message` that starts with `prefix` and contains every fragment. */

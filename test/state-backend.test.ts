@@ -13,12 +13,13 @@ import { Testing } from "cdktf";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { ConfigError, loadProjectConfig, parseBackendConfig, parseEnvironmentConfig, parseStateConfig, type StateConfig } from "../lib/config";
+import { loadProjectConfig, parseBackendConfig, parseEnvironmentConfig, parseStateConfig, type StateConfig } from "../lib/config";
 import { OUTPUTS } from "../lib/outputs";
 import { ServiceStack } from "../stacks/service-stack";
 import { StateBackendStack } from "../stacks/state-backend-stack";
 import { parse, resourcesOf } from "./support/scope";
 import { validateAndPlan } from "./support/terraform";
+import { configErrorOf } from "./support/config-error";
 
 const STATE_FILE = "/srv/cfg/state.hcl";
 const BACKEND_FILE = "/srv/cfg/backend-dev.hcl";
@@ -27,15 +28,6 @@ const BACKEND = 'bucket = "acme-webapp-terraform-state"\nkey = "webapp/dev/terra
 
 function synthState(config: StateConfig): string {
   return Testing.synth(new StateBackendStack(Testing.app(), "state", { config }));
-}
-
-async function configErrorOf(promise: Promise<unknown>): Promise<ConfigError> {
-  const outcome = await promise.then(
-    (value) => ({ accepted: value }),
-    (e: unknown) => e,
-  );
-  expect(outcome).toBeInstanceOf(ConfigError);
-  return outcome as ConfigError;
 }
 
 /** The shipped dev tfvars with the given backend text. */

@@ -3,28 +3,17 @@
  * local ELBv2/CloudWatch endpoint in test/support. Nothing is mocked at the SDK level; every
  * test asserts on the endpoint's state afterwards.
  */
-import { execFile } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { ARNS, AwsEndpoint, deployedOutputs, deployedState, type Obj } from "../support/aws-endpoint";
-
-const CLI = path.resolve(__dirname, "..", "..", "dist", "lib", "traffic", "cli.js");
-const BASE_ENV = {
-  PATH: process.env.PATH,
-  HOME: os.tmpdir(),
-  AWS_ACCESS_KEY_ID: "AKIDLOCALTEST",
-  AWS_SECRET_ACCESS_KEY: "local-secret",
-  AWS_EC2_METADATA_DISABLED: "true",
-  AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
-  ECS_SHIFT_ACTOR: "jest",
-};
+import { assertBuilt, cli } from "../support/ecs-shift";
 
 let ep: AwsEndpoint;
 let outputsFile: string;
 
 beforeAll(() => {
-  if (!fs.existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build\` (npm test does it first)`);
+  assertBuilt();
   outputsFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "shift-")), "outputs.json");
   fs.writeFileSync(outputsFile, JSON.stringify(deployedOutputs()));
 });
@@ -34,16 +23,6 @@ beforeEach(async () => {
 });
 afterEach(() => ep.stop());
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-function cli(args: string[], env: Record<string, string | undefined> = BASE_ENV): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [CLI, ...args], { env }, (err, stdout, stderr) => resolve({ code: err ? Number(err.code) : 0, stdout, stderr }));
-  });
-}
 const envArgs = () => ["--env", "dev", "--outputs-file", outputsFile, "--endpoint-url", ep.url];
 const ruleWeights = () => {
   const tgs = (ep.state.rules[ARNS.rule].actions[0].ForwardConfig as Obj).TargetGroups as Obj[];
@@ -245,8 +224,7 @@ describe("verification and faults", () => {
   });
 
   test("missing credentials: exit 3 with what to do", async () => {
-    const { AWS_ACCESS_KEY_ID: _a, AWS_SECRET_ACCESS_KEY: _s, ...noCreds } = BASE_ENV;
-    const r = await cli(["status", ...envArgs()], { ...noCreds, AWS_CONFIG_FILE: "/nonexistent", AWS_SHARED_CREDENTIALS_FILE: "/nonexistent" });
+    const r = await cli(["status", ...envArgs()], { env: { AWS_ACCESS_KEY_ID: undefined, AWS_SECRET_ACCESS_KEY: undefined, AWS_CONFIG_FILE: "/nonexistent", AWS_SHARED_CREDENTIALS_FILE: "/nonexistent" } });
     expect(r.code).toBe(3);
     expect(r.stderr).toContain("no AWS credentials found");
     expect(ep.calls).toEqual([]);
