@@ -1,8 +1,9 @@
 /**
  * `npm run bench`: every figure is a ratio to a baseline measured in the same run, on the same
  * machine, so the numbers travel between machines.
- *  1. `cdktf synth` of both stacks vs `cdktf synth` of a one-resource app (target <= 1.5x).
- *  2. Offline plan time per environment (init + validate + plan), vs the one-resource app's plan.
+ *  1. `cdktf synth` of every stack (dev, prod, state, with the policy pack's checks) vs
+ *     `cdktf synth` of a one-resource app (target <= 1.5x).
+ *  2. Offline plan time per stack (init + validate + plan), vs the one-resource app's plan.
  *  3. `ecs-shift status` / `shift` vs `node -e "require('@aws-sdk/client-elastic-load-balancing-v2')"`
  *     (target <= 2.5x), from scripts/bench-cli.
  * Results print as a table and as JSON (bench-results/latest.json).
@@ -58,7 +59,7 @@ async function main(): Promise<void> {
   process.stderr.write("synth (cdktf synth, the CLI users run):\n");
   const base = baselineProject();
   const baseSynth = timeIt("one-resource app", () => run(process.execPath, [CDKTF, "synth", "--output", path.join(base, "cdktf.out")], base));
-  const ourSynth = timeIt("dev + prod stacks", () => run(process.execPath, [CDKTF, "synth"], ROOT));
+  const ourSynth = timeIt("dev + prod + state stacks, policy checked", () => run(process.execPath, [CDKTF, "synth"], ROOT));
   results.synth = { baselineMs: Math.round(baseSynth), stacksMs: Math.round(ourSynth), ratio: +(ourSynth / baseSynth).toFixed(2), target: 1.5 };
 
   process.stderr.write("offline plan (init + validate + plan, real provider):\n");
@@ -70,7 +71,7 @@ async function main(): Promise<void> {
   const baseJson = fs.readFileSync(path.join(base, "cdktf.out", "stacks", "baseline", "cdk.tf.json"), "utf8");
   const basePlan = timeIt("one-resource app", planOf(baseJson, path.join(base, "plan")), 1);
   const plans: Record<string, unknown> = {};
-  for (const env of ["dev", "prod"]) {
+  for (const env of ["dev", "prod", "state"]) {
     const json = fs.readFileSync(path.join(ROOT, "cdktf.out", "stacks", env, "cdk.tf.json"), "utf8");
     const resources = Object.values(JSON.parse(json).resource ?? {}).reduce((n: number, byName) => n + Object.keys(byName as object).length, 0);
     const ms = timeIt(`${env} (${resources} resources)`, planOf(json, path.join(ROOT, ".offline-plan", `bench-${env}`)), 1);
