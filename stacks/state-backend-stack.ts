@@ -9,15 +9,14 @@ import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/
 import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versioning";
 import { TerraformOutput, TerraformStack } from "cdktf";
 import { Construct } from "constructs";
-import type { StateConfig } from "../lib/config/backend";
+import { STATE_STACK_ID, type StateConfig } from "../lib/config/backend";
 
 export interface StateBackendStackProps {
   /** The validated `config/state.hcl`. */
   readonly config: StateConfig;
 }
 
-/** The stack id: `cdktf deploy state`. */
-export const STATE_STACK_ID = "state";
+export { STATE_STACK_ID };
 
 /**
  * Remote state for every environment, created once per account before them: an S3 bucket

@@ -56,6 +56,9 @@ export function stateSchema() {
     .strict();
 }
 
+/** The state stack's id (`cdktf deploy state`): the name its config and its policy exceptions go by. */
+export const STATE_STACK_ID = "state";
+
 /** An environment's S3 backend (`config/backend-<env>.hcl`). */
 export interface BackendConfig {
   /** The file it was read from. */

@@ -2,9 +2,8 @@
  * The policy pack's verdict on a stack, for the plan summary: which findings the config's
  * exceptions cover (with their reasons) and which exceptions match nothing any more.
  */
-import { loadProjectConfig } from "../config";
+import { loadProjectConfig, STATE_STACK_ID } from "../config";
 import { evaluatePolicy, findingTarget, type PolicyException } from "../policy";
-import { STATE_STACK_ID } from "../../stacks/state-backend-stack";
 import type { EnvironmentPlan } from "./summary";
 
 /** Each stack's `policy_exceptions` from `config/` (environments by name, the state stack as `state`). */

@@ -127,8 +127,18 @@ function child(marks: unknown, key: string | number): unknown {
 
 function show(v: unknown): string {
   if (v === undefined || v === null) return "null";
-  const s = typeof v === "string" ? JSON.stringify(v) : JSON.stringify(v);
+  const s = JSON.stringify(v);
   return s.length > MAX_VALUE ? `${s.slice(0, MAX_VALUE - 1)}…` : s;
+}
+
+/** A JSON object or array held in a string, parsed; undefined for anything else. */
+function jsonDocument(v: unknown): unknown {
+  if (typeof v !== "string" || !/^\s*[[{]/.test(v)) return undefined;
+  try {
+    return JSON.parse(v) as unknown;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -144,24 +154,18 @@ export function attributeChanges(change: ResourceChange["change"]): AttributeCha
       if (!replacing) out.push({ path, before: bSens === true ? "(sensitive)" : show(before), after: "(known after apply)" });
       return;
     }
+    const sensitive = bSens === true || aSens === true;
     // JSON documents in a string (container definitions, policies): compare what they say.
-    const doc = (v: unknown) => {
-      if (typeof v !== "string" || !/^\s*[[{]/.test(v)) return undefined;
-      try {
-        return JSON.parse(v) as unknown;
-      } catch {
-        return undefined;
-      }
-    };
-    if (bSens !== true && aSens !== true && before !== after && doc(before) !== undefined && doc(after) !== undefined) {
-      walk(path, doc(before), doc(after), undefined, undefined, undefined);
+    const [beforeDoc, afterDoc] = sensitive || before === after ? [undefined, undefined] : [jsonDocument(before), jsonDocument(after)];
+    if (beforeDoc !== undefined && afterDoc !== undefined) {
+      walk(path, beforeDoc, afterDoc, undefined, undefined, undefined);
       return;
     }
-    const nested = (isObject(before) || isObject(after)) && !(bSens === true || aSens === true);
+    const nested = (isObject(before) || isObject(after)) && !sensitive;
     const nestedList =
       (Array.isArray(before) || Array.isArray(after)) &&
       [...((before as unknown[]) ?? []), ...((after as unknown[]) ?? [])].some((x) => isObject(x) || Array.isArray(x)) &&
-      !(bSens === true || aSens === true);
+      !sensitive;
     if (nested) {
       const keys = new Set([...Object.keys(isObject(before) ? before : {}), ...Object.keys(isObject(after) ? after : {}), ...Object.keys(isObject(unknown) ? unknown : {})]);
       for (const k of [...keys].sort()) {
@@ -177,8 +181,7 @@ export function attributeChanges(change: ResourceChange["change"]): AttributeCha
       }
       return;
     }
-    if (JSON.stringify(before ?? null) === JSON.stringify(after ?? null) && bSens !== true && aSens !== true) return;
-    if ((bSens === true || aSens === true) && JSON.stringify(before ?? null) === JSON.stringify(after ?? null)) return;
+    if (JSON.stringify(before ?? null) === JSON.stringify(after ?? null)) return;
     out.push({ path, before: bSens === true ? "(sensitive)" : show(before), after: aSens === true ? "(sensitive)" : show(after) });
   };
   walk("", change.before, change.after, change.after_unknown, change.before_sensitive, change.after_sensitive);
