@@ -1,0 +1,126 @@
+/**
+ * The plan summary's drift section on REAL plans: Terraform 1.11 and the AWS provider 5.100.0
+ * applied a small config (IAM role + inline policy, security group + separate rules, target
+ * groups + ALB + weighted listener, route table + separate route, SNS topic + separate topic
+ * policy) to moto, then planned (test/fixtures/plans/README.md says how to record them again):
+ *
+ * - moto-post-apply.json: right after the apply. The refresh fills computed attributes
+ *   (inline_policy, load_balancer_arns, ingress/egress, route, the topic's policy, tags null → {})
+ *   and Terraform plans nothing: none of it is drift the plan reverts.
+ * - moto-shifted.json: after the listener's weights were moved out of band with boto3, as
+ *   ecs-shift does. Terraform plans to put the weights back: that, and only that, is reverted
+ *   drift, and its owner is ecs-shift.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { driftReport, planSummary, type PlanJson } from "../lib/plan/summary";
+
+const fixture = (name: string) => JSON.parse(fs.readFileSync(path.join(__dirname, "fixtures", "plans", name), "utf8")) as PlanJson;
+const postApply = fixture("moto-post-apply.json");
+const shifted = fixture("moto-shifted.json");
+
+const planned = (plan: PlanJson) => (plan.resource_changes ?? []).filter((rc) => !rc.change.actions.every((a) => a === "no-op")).map((rc) => `${rc.change.actions.join("/")} ${rc.address}`);
+const driftAddresses = (plan: PlanJson) => (plan.resource_drift ?? []).map((rc) => rc.address).sort();
+
+/** The folded "refreshed, no action" block of a summary, or "" when there is none. */
+function refreshedBlock(md: string): string {
+  const m = /<details><summary>Refreshed, no action[^\n]*<\/summary>\n[\s\S]*?<\/details>/.exec(md);
+  return m ? m[0] : "";
+}
+
+/** The warning block (consecutive `>` lines) that lists changes made outside Terraform which the plan puts back. */
+function revertedBlock(md: string): string {
+  const start = md.indexOf("> This plan puts back");
+  if (start < 0) return "";
+  const from = md.lastIndexOf("> [!WARNING]", start);
+  const end = md.indexOf("\n\n", start);
+  return md.slice(from, end < 0 ? undefined : end);
+}
+
+describe("the plan right after an apply to moto: the refresh filled computed attributes, nothing is planned", () => {
+  test("what Terraform itself says: drift on many resources, yet no change planned", () => {
+    expect(planned(postApply)).toEqual([]);
+    // The kinds the issue names all report refresh-only drift.
+    expect(driftAddresses(postApply)).toEqual(
+      expect.arrayContaining(["aws_iam_role.task", "aws_lb_target_group.blue", "aws_lb_target_group.green", "aws_route_table.public", "aws_security_group.alb", "aws_sns_topic.alarms"]),
+    );
+  });
+
+  test("no drift is reported as reverted: all of it is refreshed, no action", () => {
+    const report = driftReport(postApply);
+    expect(report.reverted).toEqual([]);
+    expect(report.ignored).toEqual([]);
+    expect([...new Set(report.refreshed.map((d) => d.address))].sort()).toEqual(driftAddresses(postApply));
+    // The computed attributes the issue saw listed as "put back".
+    const attrs = report.refreshed.map((d) => `${d.address} ${d.attribute}`);
+    expect(attrs).toEqual(
+      expect.arrayContaining([
+        "aws_iam_role.task inline_policy",
+        "aws_lb_target_group.blue load_balancer_arns",
+        "aws_security_group.alb ingress",
+        "aws_security_group.alb egress",
+        "aws_route_table.public route",
+        "aws_sns_topic.alarms policy",
+        "aws_subnet.a tags",
+      ]),
+    );
+  });
+
+  test("the summary: no changes, no warning, the refresh folded with a count", () => {
+    const md = planSummary([{ name: "dev", plan: postApply }]);
+    expect(md).toContain("**No changes.**");
+    expect(md).not.toContain("[!WARNING]");
+    expect(md).not.toContain("puts it back");
+    expect(md).not.toMatch(/^:warning:/m);
+    const folded = refreshedBlock(md);
+    expect(folded).toContain(`<details><summary>Refreshed, no action: ${driftAddresses(postApply).length} resource(s)`);
+    for (const address of driftAddresses(postApply)) expect(folded).toContain(`\`${address}\``);
+    // Nothing about drift outside the folded block.
+    expect(md.replace(folded, "")).not.toMatch(/aws_(iam_role|subnet|security_group|route_table|sns_topic|lb)\./);
+  });
+});
+
+describe("the plan after the listener's weights were moved out of band: Terraform puts them back", () => {
+  const listener = "aws_lb_listener.http";
+
+  test("what Terraform itself says: one update, of the listener", () => {
+    expect(planned(shifted)).toEqual([`update ${listener}`]);
+  });
+
+  test("exactly the reverted attribute, with its owner: the listener's weights, owned by ecs-shift", () => {
+    const report = driftReport(shifted);
+    expect(report.reverted).toEqual([
+      {
+        address: listener,
+        type: "aws_lb_listener",
+        attribute: "default_action",
+        owner: "ecs-shift",
+        changes: [
+          { path: "default_action[0].forward[0].target_group[0].weight", before: "100", after: "0" },
+          { path: "default_action[0].forward[0].target_group[1].weight", before: "0", after: "100" },
+        ],
+      },
+    ]);
+    // moto also renumbered the action's order on ModifyListener; the plan leaves that alone, so it is refresh-only.
+    expect(report.refreshed).toEqual(expect.arrayContaining([expect.objectContaining({ address: listener, attribute: "default_action", changes: [{ path: "default_action[0].order", before: "1", after: "0" }] })]));
+    // Everything else is what the post-apply plan showed: refreshed, no action.
+    expect([...new Set(report.refreshed.map((d) => d.address))].sort()).toEqual(driftAddresses(shifted));
+  });
+
+  test("the summary puts it under a warning with its owner, and folds the rest", () => {
+    const md = planSummary([{ name: "dev", plan: shifted }]);
+    expect(md).toContain("**0 to add, 1 to change, 0 to destroy, 0 to replace**");
+    expect(md).toMatch(/^:warning: \*\*1 change made outside Terraform put back\*\* in `dev`/m);
+    const warning = revertedBlock(md);
+    expect(warning).toMatch(/^> \[!WARNING\]\n> This plan puts back 1 change made outside Terraform/);
+    const lines = warning.split("\n").filter((l) => l.startsWith("> - "));
+    expect(lines).toEqual([
+      `> - \`${listener}\` \`default_action\`, owned by ecs-shift: default_action[0].forward[0].target_group[0].weight 100 → 0, default_action[0].forward[0].target_group[1].weight 0 → 100; this plan puts it back.`,
+    ]);
+    // Before the table of changes, so it is read first.
+    expect(md.indexOf("> This plan puts back")).toBeLessThan(md.indexOf("| | resource |"));
+    const folded = refreshedBlock(md);
+    expect(folded).toContain(`<details><summary>Refreshed, no action: ${driftAddresses(shifted).length} resource(s)`);
+    expect(md.match(/puts it back/g)).toHaveLength(1);
+  });
+});
