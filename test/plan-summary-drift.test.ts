@@ -10,10 +10,16 @@
  * - moto-shifted.json: after the listener's weights were moved out of band with boto3, as
  *   ecs-shift does. Terraform plans to put the weights back: that, and only that, is reverted
  *   drift, and its owner is ecs-shift.
+ *
+ * And the dev and state stacks themselves, applied to moto by `npm run local -- up` (issue 14,
+ * part A) and planned with refresh: dev-post-apply.json (right after the apply),
+ * dev-post-shift.json (after ecs-shift shift, progressive shift and revert moved the real rule),
+ * state-post-apply.json.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { driftReport, planSummary, type PlanJson } from "../lib/plan/summary";
+import { driftReport, ignoredChangesOf, planSummary, type PlanJson } from "../lib/plan/summary";
+import { configOf, synthStack } from "./support/stacks";
 
 const fixture = (name: string) => JSON.parse(fs.readFileSync(path.join(__dirname, "fixtures", "plans", name), "utf8")) as PlanJson;
 const postApply = fixture("moto-post-apply.json");
@@ -122,5 +128,72 @@ describe("the plan after the listener's weights were moved out of band: Terrafor
     const folded = refreshedBlock(md);
     expect(folded).toContain(`<details><summary>Refreshed, no action: ${driftAddresses(shifted).length} resource(s)`);
     expect(md.match(/puts it back/g)).toHaveLength(1);
+  });
+});
+
+describe("the dev stack applied to moto, planned with refresh", () => {
+  const devPostApply = fixture("dev-post-apply.json");
+  const devPostShift = fixture("dev-post-shift.json");
+  const statePostApply = fixture("state-post-apply.json");
+  const asg = "aws_autoscaling_group.capacity_asg_B1D54CFC";
+  const rule = "aws_lb_listener_rule.alb_weighted_143F6566";
+  const testListener = "aws_lb_listener.alb_test_125B1153";
+  let ignoredChanges: Record<string, string[]>;
+
+  beforeAll(async () => {
+    ignoredChanges = ignoredChangesOf(JSON.parse(synthStack(await configOf("dev"))));
+  }, 120_000);
+
+  test("what Terraform itself says after the apply: 44 resources drifted, one update planned (the ASG's warmup, a moto gap)", () => {
+    expect(driftAddresses(devPostApply)).toHaveLength(44);
+    expect(planned(devPostApply)).toEqual([`update ${asg}`]);
+    expect(driftAddresses(devPostApply)).toContain(asg);
+  });
+
+  test("post-apply: the drift section is empty; the refresh, the ASG's included, is folded as no action", () => {
+    const report = driftReport(devPostApply, ignoredChanges);
+    expect(report.reverted).toEqual([]);
+    expect(report.ignored).toEqual([]);
+    expect([...new Set(report.refreshed.map((d) => d.address))].sort()).toEqual(driftAddresses(devPostApply));
+    // The ASG has drift and a planned update, but the update is of other attributes.
+    expect(report.refreshed.filter((d) => d.address === asg).map((d) => d.attribute)).toEqual(["enabled_metrics", "instance_refresh", "suspended_processes", "termination_policies"]);
+
+    const md = planSummary([{ name: "dev", plan: devPostApply, ignoredChanges }]);
+    expect(md).not.toContain("[!WARNING]");
+    expect(md).not.toContain("puts it back");
+    expect(md).not.toContain("Changed outside Terraform");
+    expect(md).not.toMatch(/^:warning:/m);
+    expect(refreshedBlock(md)).toContain("<details><summary>Refreshed, no action: 44 resource(s)");
+  });
+
+  test("post-shift: the weights and the test listener moved by ecs-shift are its own, ignored by Terraform; nothing is put back", () => {
+    expect(planned(devPostShift)).toEqual([`update ${asg}`]);
+    const report = driftReport(devPostShift, ignoredChanges);
+    expect(report.reverted).toEqual([]);
+    expect(report.ignored.map((d) => `${d.address} ${d.attribute}: ${d.owner}`)).toEqual([
+      `${rule} action: ecs-shift`,
+      `${rule} tags: ecs-shift (its record of the last shift)`,
+      `${rule} tags_all: ecs-shift (its record of the last shift)`,
+      `${testListener} default_action: ecs-shift`,
+    ]);
+
+    const md = planSummary([{ name: "dev", plan: devPostShift, ignoredChanges }]);
+    expect(md).not.toContain("[!WARNING]");
+    expect(md).not.toContain("puts it back");
+    expect(md).toMatch(new RegExp(`^- \`${rule}\` \`action\`: owned by ecs-shift, ignored by Terraform \\(action\\[0\\]\\.forward\\[0\\]\\.target_group\\[0\\]\\.weight \\d+ → \\d+`, "m"));
+    expect(md).toMatch(new RegExp(`^- \`${testListener}\` \`default_action\`: owned by ecs-shift, ignored by Terraform \\(default_action\\[0\\]\\.target_group_arn `, "m"));
+    // 45 drifted: all but the rule have refresh-only attributes too (the test listener its tags).
+    expect(driftAddresses(devPostShift)).toHaveLength(45);
+    expect(refreshedBlock(md)).toContain("<details><summary>Refreshed, no action: 44 resource(s)");
+    expect(refreshedBlock(md)).not.toContain(rule);
+  });
+
+  test("the state stack after its apply: no changes and nothing put back", () => {
+    expect(planned(statePostApply)).toEqual([]);
+    expect(driftReport(statePostApply).reverted).toEqual([]);
+    const md = planSummary([{ name: "state", plan: statePostApply }]);
+    expect(md).toContain("**No changes.**");
+    expect(md).not.toContain("puts it back");
+    expect(refreshedBlock(md)).toContain("<details><summary>Refreshed, no action: 1 resource(s)");
   });
 });
