@@ -2,7 +2,7 @@
 /**
  * plan-summary: Markdown for a pull-request comment from `terraform show -json <planfile>`.
  *
- *   node dist/lib/plan/cli.js dev=plans/dev.json prod=plans/prod.json [--stacks cdktf.out/stacks [--config config]] [--out comment.md]
+ *   npm run --silent plan-summary -- dev=plans/dev.json prod=plans/prod.json [--stacks cdktf.out/stacks [--config config]] [--out comment.md]
  *
  * With --stacks, each environment's synthesized `<stacks>/<env>/cdk.tf.json` tells which
  * attributes Terraform ignores (drift in them is owned by ecs-shift or autoscaling); with
