@@ -10,6 +10,8 @@
  * - moto-shifted.json: after the listener's weights were moved out of band with boto3, as
  *   ecs-shift does. Terraform plans to put the weights back: that, and only that, is reverted
  *   drift, and its owner is ecs-shift.
+ * - moto-route-deleted.json: then the default route was also deleted out of band: Terraform
+ *   plans to create it again, which is reverted drift too.
  *
  * And the dev and state stacks themselves, applied to moto by `npm run local -- up` (issue 14,
  * part A) and planned with refresh: dev-post-apply.json (right after the apply),
@@ -24,6 +26,7 @@ import { configOf, synthStack } from "./support/stacks";
 const fixture = (name: string) => JSON.parse(fs.readFileSync(path.join(__dirname, "fixtures", "plans", name), "utf8")) as PlanJson;
 const postApply = fixture("moto-post-apply.json");
 const shifted = fixture("moto-shifted.json");
+const routeDeleted = fixture("moto-route-deleted.json");
 
 const planned = (plan: PlanJson) => (plan.resource_changes ?? []).filter((rc) => !rc.change.actions.every((a) => a === "no-op")).map((rc) => `${rc.change.actions.join("/")} ${rc.address}`);
 const driftAddresses = (plan: PlanJson) => (plan.resource_drift ?? []).map((rc) => rc.address).sort();
@@ -128,6 +131,29 @@ describe("the plan after the listener's weights were moved out of band: Terrafor
     const folded = refreshedBlock(md);
     expect(folded).toContain(`<details><summary>Refreshed, no action: ${driftAddresses(shifted).length} resource(s)`);
     expect(md.match(/puts it back/g)).toHaveLength(1);
+  });
+});
+
+describe("the plan after the default route was also deleted out of band: Terraform creates it again", () => {
+  test("what Terraform itself says: the route is drift deleted, and created again", () => {
+    expect(planned(routeDeleted)).toEqual(["update aws_lb_listener.http", "create aws_route.default"]);
+    expect((routeDeleted.resource_drift ?? []).find((d) => d.address === "aws_route.default")?.change.actions).toEqual(["delete"]);
+  });
+
+  test("the deleted route and the weights are put back; the rest is refresh only", () => {
+    const report = driftReport(routeDeleted);
+    expect(report.reverted.map((d) => `${d.address} ${d.attribute}${d.deleted ? " (deleted)" : ""}`)).toEqual(["aws_lb_listener.http default_action", "aws_route.default * (deleted)"]);
+    // The table's inline `route` reads empty again, as in the state of the apply: its only drift is tags null → {}.
+    expect(report.refreshed.filter((d) => d.address === "aws_route_table.public").map((d) => d.attribute)).toEqual(["tags"]);
+
+    const md = planSummary([{ name: "dev", plan: routeDeleted }]);
+    expect(md).toMatch(/^:warning: \*\*2 changes made outside Terraform put back\*\* in `dev`/m);
+    const warning = revertedBlock(md);
+    expect(warning).toMatch(/^> \[!WARNING\]\n> This plan puts back 2 changes made outside Terraform\. Applying undoes each/);
+    expect(warning.split("\n").filter((l) => l.startsWith("> - "))).toEqual([
+      expect.stringMatching(/^> - `aws_lb_listener\.http` `default_action`, owned by ecs-shift: .*; this plan puts it back\.$/),
+      "> - `aws_route.default`: deleted outside Terraform; this plan creates it again.",
+    ]);
   });
 });
 

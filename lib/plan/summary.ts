@@ -338,7 +338,7 @@ export function environmentSection(env: EnvironmentPlan): string {
   if (drift.reverted.length > 0) {
     lines.push(
       "> [!WARNING]",
-      `> This plan puts back ${changesMadeOutside(drift.reverted.length)}. If it was made on purpose (a shift by ecs-shift, a hotfix), applying undoes it: check each one with its owner.`,
+      `> This plan puts back ${changesMadeOutside(drift.reverted.length)}. Applying undoes ${drift.reverted.length === 1 ? "it" : "each"}, even one made on purpose (a shift by ecs-shift, a hotfix): check with its owner first.`,
       ">",
     );
     for (const d of drift.reverted) {
