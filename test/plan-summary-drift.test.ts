@@ -223,3 +223,58 @@ describe("the dev stack applied to moto, planned with refresh", () => {
     expect(refreshedBlock(md)).toContain("<details><summary>Refreshed, no action: 1 resource(s)");
   });
 });
+
+describe("driftReport on its own", () => {
+  const sg = (ingress: Array<{ cidr: string; port: number }>) => ({ id: "sg-1", ingress: ingress.map((r) => ({ cidr_blocks: [r.cidr], from_port: r.port, to_port: r.port })) });
+  const plan = (drift: { before: unknown; after: unknown }, next: { actions: string[]; before: unknown; after: unknown }): PlanJson => ({
+    format_version: "1.2",
+    resource_drift: [{ address: "aws_security_group.alb", mode: "managed", type: "aws_security_group", change: { actions: ["update"], ...drift } }],
+    resource_changes: [{ address: "aws_security_group.alb", mode: "managed", type: "aws_security_group", change: { after_unknown: {}, ...next } }],
+  });
+
+  test("when the plan changes an attribute at none of its drifted paths (set elements at other indexes), all of that drift counts as put back", () => {
+    // Someone opened the 443 rule to the world. The plan rewrites the attribute, but its changed
+    // paths do not line up with the drifted one, as when a set's elements sort differently.
+    const configured = sg([{ cidr: "10.0.0.0/8", port: 80 }, { cidr: "10.0.0.0/8", port: 443 }]);
+    const read = sg([{ cidr: "10.0.0.0/8", port: 80 }, { cidr: "0.0.0.0/0", port: 443 }]);
+    const next = sg([{ cidr: "10.0.0.0/8", port: 8080 }, { cidr: "0.0.0.0/0", port: 443 }]);
+    const report = driftReport(plan({ before: configured, after: read }, { actions: ["update"], before: read, after: next }));
+    expect(report.reverted).toEqual([
+      { address: "aws_security_group.alb", type: "aws_security_group", attribute: "ingress", owner: undefined, changes: [{ path: "ingress[1].cidr_blocks", before: '["10.0.0.0/8"]', after: '["0.0.0.0/0"]' }] },
+    ]);
+    expect(report.refreshed).toEqual([]);
+  });
+
+  test("drift in an attribute the plan leaves alone is refresh only, even when the resource has a planned update", () => {
+    const p = plan(
+      { before: { id: "sg-1", description: "a", tags: null }, after: { id: "sg-1", description: "a", tags: {} } },
+      { actions: ["update"], before: { id: "sg-1", description: "a", tags: {} }, after: { id: "sg-1", description: "b", tags: {} } },
+    );
+    const report = driftReport(p);
+    expect(report.reverted).toEqual([]);
+    expect(report.refreshed).toEqual([{ address: "aws_security_group.alb", type: "aws_security_group", attribute: "tags", owner: undefined, changes: [{ path: "tags", before: "null", after: "{}" }] }]);
+  });
+
+  test("a resource deleted outside Terraform and removed from the configuration too is not put back", () => {
+    const p: PlanJson = {
+      format_version: "1.2",
+      resource_drift: [{ address: "aws_sns_topic.old", mode: "managed", type: "aws_sns_topic", change: { actions: ["delete"], before: { name: "old" }, after: null } }],
+      resource_changes: [],
+    };
+    const report = driftReport(p);
+    expect(report.reverted).toEqual([]);
+    expect(report.refreshed).toEqual([expect.objectContaining({ address: "aws_sns_topic.old", deleted: true })]);
+    expect(planSummary([{ name: "dev", plan: p }])).toContain("- `aws_sns_topic.old`: deleted outside Terraform, and this plan does not create it");
+  });
+
+  test("an attribute Terraform ignores is its owner's, even if the plan were to touch the resource", () => {
+    const p = plan(
+      { before: { id: "sg-1", description: "a" }, after: { id: "sg-1", description: "x" } },
+      { actions: ["update"], before: { id: "sg-1", description: "x" }, after: { id: "sg-1", description: "a" } },
+    );
+    expect(driftReport(p).reverted).toHaveLength(1);
+    const report = driftReport(p, { "aws_security_group.alb": ["description"] });
+    expect(report.reverted).toEqual([]);
+    expect(report.ignored.map((d) => d.attribute)).toEqual(["description"]);
+  });
+});
