@@ -16,7 +16,7 @@
  * And the dev and state stacks themselves, applied to moto by `npm run local -- up` (issue 14,
  * part A) and planned with refresh: dev-post-apply.json (right after the apply),
  * dev-post-shift.json (after ecs-shift shift, progressive shift and revert moved the real rule),
- * state-post-apply.json.
+ * state-post-apply.json, and dev-release.json (the rehearsal's release: set-image-tag on blue).
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -212,6 +212,22 @@ describe("the dev stack applied to moto, planned with refresh", () => {
     expect(driftAddresses(devPostShift)).toHaveLength(45);
     expect(refreshedBlock(md)).toContain("<details><summary>Refreshed, no action: 44 resource(s)");
     expect(refreshedBlock(md)).not.toContain(rule);
+  });
+
+  test("a release (the rehearsal's set-image-tag on blue): only blue's task definition and service change, and no drift is put back", () => {
+    const release = fixture("dev-release.json");
+    expect(planned(release).sort()).toEqual(["delete/create aws_ecs_task_definition.service-blue_task-definition_4E1BB7D7", "update aws_ecs_service.service-blue_service_C9E9802C"]);
+    expect(driftAddresses(release)).toHaveLength(45);
+    const report = driftReport(release, ignoredChanges);
+    expect(report.reverted).toEqual([]);
+    expect(report.ignored.map((d) => `${d.address} ${d.attribute}`)).toEqual([`${rule} action`, `${rule} tags`, `${rule} tags_all`, `${testListener} default_action`]);
+
+    const md = planSummary([{ name: "dev", plan: release, ignoredChanges }]);
+    expect(md).toContain("**0 to add, 1 to change, 0 to destroy, 1 to replace**");
+    expect(md).not.toContain("puts it back");
+    expect(md).not.toContain("This plan puts back");
+    expect(md).not.toMatch(/changes? made outside Terraform put back/);
+    expect(refreshedBlock(md)).toContain("<details><summary>Refreshed, no action: 44 resource(s)");
   });
 
   test("the state stack after its apply: no changes and nothing put back", () => {
