@@ -124,8 +124,31 @@ describe("real offline plans of dev against an applied state", () => {
     expect(md).toContain("**No changes.**");
     expect(md).toMatch(new RegExp(`- \`${escape(drift.address)}\` \`action\`: owned by ecs-shift, ignored by Terraform \\(action\\[0\\]\\.forward\\[0\\]\\.target_group\\[\\d\\]\\.weight (100|0) → (10|90)`));
     expect(md).not.toContain("this plan puts it back");
-    // Without the stack's ignore_changes the same drift would be undone by the plan, and says so.
-    expect(planSummary([{ name: "dev", plan: withDrift }])).toContain("this plan puts it back");
+    expect(md).not.toContain("[!WARNING]");
+  });
+
+  test("drift of the weighted rule that the plan puts back is a warning, with ecs-shift as its owner", () => {
+    // Without ignore_changes Terraform plans the weights back: the plan's update of the rule goes
+    // from what the refresh read to the configuration, exactly as Terraform writes one.
+    const state = JSON.parse(fs.readFileSync(stateFile(), "utf8"));
+    const res = state.resources.find((r: { type: string }) => r.type === "aws_lb_listener_rule");
+    const address = `aws_lb_listener_rule.${res.name}`;
+    const configured = res.instances[0].attributes;
+    const read = JSON.parse(JSON.stringify(configured));
+    for (const tg of read.action[0].forward[0].target_group) tg.weight = tg.weight === 100 ? 10 : 90;
+    const drift: ResourceChange = { address, mode: "managed", type: "aws_lb_listener_rule", change: { actions: ["update"], before: configured, after: read, before_sensitive: {}, after_sensitive: {} } };
+    const changes = (baseline.json.resource_changes ?? []).map((rc) =>
+      rc.address === address ? { ...rc, change: { ...rc.change, actions: ["update"], before: read, after: configured, after_unknown: {} } } : rc,
+    );
+    const reverting: PlanJson = { ...baseline.json, resource_drift: [drift], resource_changes: changes };
+
+    const md = planSummary([{ name: "dev", plan: reverting }]);
+    expect(md).toContain("**0 to add, 1 to change, 0 to destroy, 0 to replace**");
+    expect(md).toMatch(new RegExp(`> - \`${escape(address)}\` \`action\`, owned by ecs-shift: action\\[0\\]\\.forward\\[0\\]\\.target_group\\[\\d\\]\\.weight (100|0) → (10|90)[^\\n]*; this plan puts it back\\.`));
+    // The same drift on the baseline plan, where nothing is planned for the rule, is refresh only.
+    const unplanned = planSummary([{ name: "dev", plan: { ...baseline.json, resource_drift: [drift] } }]);
+    expect(unplanned).not.toContain("this plan puts it back");
+    expect(unplanned).toContain("<details><summary>Refreshed, no action: 1 resource(s)");
   });
 });
 

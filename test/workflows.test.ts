@@ -125,7 +125,15 @@ describe("plan.yml", () => {
     const script = wf.jobs.comment.steps!.map((s) => s.run ?? "").join("\n");
     expect(script).toContain(`marker='${COMMENT_MARKER}'`);
     expect(script).toMatch(/gh api -X PATCH "repos\/\$REPO\/issues\/comments\/\$id"/);
-    expect(wf.jobs.plan.steps!.map((s) => s.run ?? "").join("\n")).toMatch(/node dist\/lib\/plan\/cli\.js .* --sections-only/s);
+    expect(wf.jobs.plan.steps!.map((s) => s.run ?? "").join("\n")).toMatch(/npm run --silent plan-summary -- .* --sections-only/s);
+  });
+
+  test("the summary is the package's named command: the plan-summary script and bin run the summary CLI", () => {
+    const pkg = JSON.parse(fs.readFileSync("package.json", "utf8")) as { bin: Record<string, string>; scripts: Record<string, string> };
+    expect(pkg.bin["plan-summary"]).toBe("dist/lib/plan/cli.js");
+    // Built first, like the other scripts, so a stale dist/ never summarizes; arguments follow the CLI.
+    expect(pkg.scripts["plan-summary"]).toBe("npm run build --silent && node dist/lib/plan/cli.js");
+    expect(fs.readFileSync("lib/plan/cli.ts", "utf8").startsWith("#!/usr/bin/env node\n")).toBe(true);
   });
 });
 

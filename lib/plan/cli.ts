@@ -2,7 +2,7 @@
 /**
  * plan-summary: Markdown for a pull-request comment from `terraform show -json <planfile>`.
  *
- *   node dist/lib/plan/cli.js dev=plans/dev.json prod=plans/prod.json [--stacks cdktf.out/stacks [--config config]] [--out comment.md]
+ *   npm run --silent plan-summary -- dev=plans/dev.json prod=plans/prod.json [--stacks cdktf.out/stacks [--config config]] [--out comment.md]
  *
  * With --stacks, each environment's synthesized `<stacks>/<env>/cdk.tf.json` tells which
  * attributes Terraform ignores (drift in them is owned by ecs-shift or autoscaling); with
@@ -12,8 +12,6 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { Command } from "commander";
-import { ConfigError } from "../config";
-import { policyExceptionsByStack, withPolicy } from "./policy";
 import { environmentSection, ignoredChangesOf, planSummary, type EnvironmentPlan, type PlanJson } from "./summary";
 
 export class PlanSummaryError extends Error {}
@@ -36,7 +34,9 @@ function readJson(file: string, what: string): unknown {
 export async function environmentsFrom(args: readonly string[], stacksDir?: string, configDir?: string): Promise<EnvironmentPlan[]> {
   if (args.length === 0) throw new PlanSummaryError("name at least one plan as <env>=<terraform show -json output>, e.g. dev=.offline-plan/dev/plan.json");
   if (configDir && !stacksDir) throw new PlanSummaryError("--config needs --stacks: the policy pack runs on the synthesized stacks");
-  const exceptions = configDir ? await policyExceptionsByStack(configDir) : undefined;
+  // The config loader and policy pack take seconds to load: only when --config asks for them.
+  const policy = configDir ? await import("./policy") : undefined;
+  const exceptions = policy && configDir ? await policy.policyExceptionsByStack(configDir) : undefined;
   const seen = new Set<string>();
   return args.map((arg) => {
     const m = /^([a-z][a-z0-9-]*)=(.+)$/.exec(arg);
@@ -51,10 +51,10 @@ export async function environmentsFrom(args: readonly string[], stacksDir?: stri
     if (!stacksDir) return { name, plan };
     const stackJson = readJson(path.join(stacksDir, name, "cdk.tf.json"), `synthesized stack of ${name}:`);
     const env: EnvironmentPlan = { name, plan, ignoredChanges: ignoredChangesOf(stackJson) };
-    if (!exceptions) return env;
+    if (!policy || !exceptions) return env;
     const own = exceptions.get(name);
     if (!own) throw new PlanSummaryError(`--config ${configDir} has no stack ${name} (stacks: ${[...exceptions.keys()].join(", ")})`);
-    return withPolicy(env, stackJson, own);
+    return policy.withPolicy(env, stackJson, own);
   });
 }
 
@@ -86,7 +86,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     else process.stdout.write(text);
     return 0;
   } catch (e) {
-    if (e instanceof PlanSummaryError || e instanceof ConfigError) {
+    // A ConfigError can come only from --config, which has loaded the config module by then.
+    if (e instanceof PlanSummaryError || (opts.config && e instanceof (await import("../config")).ConfigError)) {
       process.stderr.write(`plan-summary: ${e.message}\n`);
       return 2;
     }

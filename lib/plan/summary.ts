@@ -2,8 +2,10 @@
  * Turns `terraform show -json <planfile>` into Markdown for a pull-request comment, one section
  * per environment: counts, destroys and replacements first under a warning, a table of the
  * attributes each changed resource changes (before → after, sensitive values masked), drift
- * that Terraform ignores because another owner manages it (the weighted rule's weights belong
- * to ecs-shift), and the policy exceptions of the stack.
+ * sorted by what the plan does about it (see driftReport: put back by this plan, under a
+ * warning with its owner; ignored by Terraform because another owner manages it, such as the
+ * weighted rule's weights that belong to ecs-shift; or refresh only, folded), and the policy
+ * exceptions of the stack.
  *
  * Pure: JSON in, text out. The command line is ./cli.ts.
  */
@@ -207,8 +209,108 @@ function countsLine(c: Counts): string {
   return `**${c.add} to add, ${c.change} to change, ${c.destroy} to destroy, ${c.replace} to replace**`;
 }
 
-function ownerOf(type: string, attribute: string): string {
-  return OWNERS.find(([t, a]) => t === type && a === attribute)?.[2] ?? "another owner";
+function ownerOf(type: string, attribute: string): string | undefined {
+  return OWNERS.find(([t, a]) => t === type && a === attribute)?.[2];
+}
+
+/** An attribute that changed outside Terraform: what the last apply left and what the refresh read. */
+export interface DriftedAttribute {
+  readonly address: string;
+  readonly type: string;
+  /** The top-level attribute, e.g. `default_action`; `*` when the whole resource was deleted. */
+  readonly attribute: string;
+  /** Who changes it outside Terraform in this project (ecs-shift, autoscaling). @default - not known */
+  readonly owner?: string;
+  /** The changed leaves: `before` is the state of the last apply, `after` what the refresh read. */
+  readonly changes: readonly AttributeChange[];
+  /** The resource itself was deleted outside Terraform. @default false */
+  readonly deleted?: boolean;
+}
+
+/** Drift (`resource_drift`) sorted by what this plan does about it. */
+export interface DriftReport {
+  /** In the resource's planned update or replacement: applying this plan undoes it. */
+  readonly reverted: readonly DriftedAttribute[];
+  /** In an attribute Terraform ignores (`lifecycle.ignore_changes`): its owner's, left alone. */
+  readonly ignored: readonly DriftedAttribute[];
+  /**
+   * Refresh only: the provider read back computed attributes, null as empty, or anything else
+   * this plan does not change. The plan accepts these values; applying changes nothing of it.
+   */
+  readonly refreshed: readonly DriftedAttribute[];
+}
+
+const topOf = (p: string) => p.split(/[.[]/)[0];
+
+/** `path` is, contains, or lies inside one of `paths` (dotted paths with `[i]` indexes). */
+function touches(paths: readonly string[], path: string): boolean {
+  const within = (inner: string, outer: string) => inner === outer || inner.startsWith(`${outer}.`) || inner.startsWith(`${outer}[`);
+  return paths.some((p) => within(p, path) || within(path, p));
+}
+
+/**
+ * The plan's drift, attribute by attribute: what this plan reverts (the attribute is in the
+ * resource's planned update or replacement: its planned value differs from what the refresh
+ * read), what Terraform ignores because another owner manages it, and what is refresh only.
+ * Terraform reports as drift every difference the refresh finds, including computed attributes
+ * filled in by the provider and null read back as [] or {}; on a real plan right after an apply
+ * that is dozens of resources, none of which the plan changes.
+ */
+export function driftReport(plan: PlanJson, ignoredChanges: Readonly<Record<string, readonly string[]>> = {}): DriftReport {
+  const reverted: DriftedAttribute[] = [];
+  const ignored: DriftedAttribute[] = [];
+  const refreshed: DriftedAttribute[] = [];
+  const planned = new Map(managed(plan.resource_changes).map((rc) => [rc.address, rc]));
+  for (const rc of [...managed(plan.resource_drift)].sort((a, b) => a.address.localeCompare(b.address))) {
+    const next = planned.get(rc.address);
+    const nextAction = next ? actionOf(next.change.actions) : "no-op";
+    if (actionOf(rc.change.actions) === "destroy" || rc.change.after === null) {
+      const d: DriftedAttribute = { address: rc.address, type: rc.type, attribute: "*", changes: [], deleted: true };
+      (nextAction === "create" || nextAction === "replace" ? reverted : refreshed).push(d);
+      continue;
+    }
+    const plannedPaths = next && (nextAction === "update" || nextAction === "replace") ? attributeChanges(next.change).map((c) => c.path) : [];
+    const ignoredTops = new Set((ignoredChanges[rc.address] ?? []).map(topOf));
+    for (const [attribute, leaves] of driftedAttributes(rc.change)) {
+      const base = { address: rc.address, type: rc.type, attribute, owner: ownerOf(rc.type, attribute) };
+      if (ignoredTops.has(attribute)) {
+        ignored.push({ ...base, changes: leaves });
+        continue;
+      }
+      let back = leaves.filter((c) => touches(plannedPaths, c.path));
+      // Set elements can sit at other indexes in the plan than in the drift: when the plan changes
+      // this attribute but no drifted path lines up, count all of its drift as reverted rather than hide it.
+      if (back.length === 0 && plannedPaths.some((p) => topOf(p) === attribute)) back = leaves;
+      const rest = leaves.filter((c) => !back.includes(c));
+      if (back.length > 0) reverted.push({ ...base, changes: back });
+      if (rest.length > 0) refreshed.push({ ...base, changes: rest });
+    }
+  }
+  return { reverted, ignored, refreshed };
+}
+
+/**
+ * A drift entry's changed leaves by top-level attribute. An attribute whose value differs only
+ * as null versus empty ([] or {}) has no changed leaf and is given as one change of its own;
+ * a JSON document that differs only in formatting is no change.
+ */
+function driftedAttributes(change: ResourceChange["change"]): Array<[string, AttributeChange[]]> {
+  const byAttribute = new Map(groupBy(attributeChanges(change), (c) => topOf(c.path)));
+  const before = isObject(change.before) ? change.before : {};
+  const after = isObject(change.after) ? change.after : {};
+  for (const key of new Set([...Object.keys(before), ...Object.keys(after)])) {
+    if (byAttribute.has(key) || JSON.stringify(before[key] ?? null) === JSON.stringify(after[key] ?? null)) continue;
+    if (jsonDocument(before[key]) !== undefined && jsonDocument(after[key]) !== undefined) continue;
+    const sensitive = child(change.before_sensitive, key) === true || child(change.after_sensitive, key) === true;
+    byAttribute.set(key, [{ path: key, before: sensitive ? "(sensitive)" : show(before[key]), after: sensitive ? "(sensitive)" : show(after[key]) }]);
+  }
+  return [...byAttribute].sort(([a], [b]) => a.localeCompare(b));
+}
+
+const leaf = (c: AttributeChange) => `${c.path} ${c.before} → ${c.after}`;
+
+function changesMadeOutside(n: number): string {
+  return `${n} change${n === 1 ? "" : "s"} made outside Terraform`;
 }
 
 /** One environment's section. */
@@ -228,6 +330,23 @@ export function environmentSection(env: EnvironmentPlan): string {
       const a = actionOf(rc.change.actions);
       const order = rc.change.actions[0] === "delete" ? "destroyed before its replacement exists" : "replacement created first";
       lines.push(a === "destroy" ? `> - **destroy** \`${rc.address}\`` : `> - **replace** \`${rc.address}\`: ${replaceReason(rc)}; ${order}`);
+    }
+    lines.push("");
+  }
+
+  const drift = driftReport(plan, env.ignoredChanges);
+  if (drift.reverted.length > 0) {
+    lines.push(
+      "> [!WARNING]",
+      `> This plan puts back ${changesMadeOutside(drift.reverted.length)}. Applying undoes ${drift.reverted.length === 1 ? "it" : "each"}, even one made on purpose (a shift by ecs-shift, a hotfix): check with its owner first.`,
+      ">",
+    );
+    for (const d of drift.reverted) {
+      lines.push(
+        d.deleted
+          ? `> - \`${d.address}\`: deleted outside Terraform; this plan creates it again.`
+          : `> - \`${d.address}\` \`${d.attribute}\`${d.owner ? `, owned by ${d.owner}` : ""}: ${d.changes.map(leaf).join(", ")}; this plan puts it back.`,
+      );
     }
     lines.push("");
   }
@@ -256,23 +375,23 @@ export function environmentSection(env: EnvironmentPlan): string {
     lines.push("Moved (no change to the real resource):", ...moved.map((rc) => `- \`${rc.previous_address}\` → \`${rc.address}\``), "");
   }
 
-  const drift = managed(plan.resource_drift);
-  if (drift.length > 0) {
-    const ignored = env.ignoredChanges ?? {};
-    lines.push("Changed outside Terraform since the last apply:", "");
-    for (const rc of drift) {
-      const attrs = attributeChanges(rc.change);
-      const top = (p: string) => p.split(/[.[]/)[0];
-      const owned = attrs.filter((c) => (ignored[rc.address] ?? []).includes(top(c.path)));
-      const other = attrs.filter((c) => !owned.includes(c));
-      for (const [attribute, group] of groupBy(owned, (c) => top(c.path))) {
-        lines.push(`- \`${rc.address}\` \`${attribute}\`: owned by ${ownerOf(rc.type, attribute)}, ignored by Terraform (${group.map((c) => `${c.path} ${c.before} → ${c.after}`).join(", ")}).`);
-      }
-      if (other.length > 0 || attrs.length === 0) {
-        lines.push(`- \`${rc.address}\`: ${other.length === 0 ? "changed" : other.map((c) => `${c.path} ${c.before} → ${c.after}`).join(", ")}; this plan puts it back.`);
-      }
+  if (drift.ignored.length > 0) {
+    lines.push("Changed outside Terraform by their owners; Terraform ignores these attributes:", "");
+    for (const d of drift.ignored) {
+      lines.push(`- \`${d.address}\` \`${d.attribute}\`: owned by ${d.owner ?? "another owner"}, ignored by Terraform (${d.changes.map(leaf).join(", ")}).`);
     }
     lines.push("");
+  }
+  if (drift.refreshed.length > 0) {
+    const byResource = groupBy(drift.refreshed, (d) => d.address);
+    lines.push(
+      `<details><summary>Refreshed, no action: ${byResource.length} resource(s) read back from AWS with values the plan does not change (computed attributes filled in, null read as empty)</summary>`,
+      "",
+      ...byResource.map(([address, attrs]) => `- \`${address}\`: ${attrs[0].deleted ? "deleted outside Terraform, and this plan does not create it" : attrs.map((d) => `\`${d.attribute}\``).join(", ")}`),
+      "",
+      "</details>",
+      "",
+    );
   }
 
   if (env.policyExceptions && env.policyExceptions.length > 0) {
@@ -300,6 +419,9 @@ export function planSummary(envs: readonly EnvironmentPlan[], title = "Terraform
   }, { destroy: 0, replace: 0 });
   const head = [COMMENT_MARKER, `## ${title}`, ""];
   if (total.destroy + total.replace > 0) head.push(`:warning: **${total.destroy} destroy, ${total.replace} replace** across ${envs.map((e) => `\`${e.name}\``).join(", ")}: read the warnings first.`, "");
+  const reverting = envs.map((e) => ({ name: e.name, n: driftReport(e.plan, e.ignoredChanges).reverted.length })).filter((e) => e.n > 0);
+  const reverted = reverting.reduce((n, e) => n + e.n, 0);
+  if (reverted > 0) head.push(`:warning: **${changesMadeOutside(reverted)} put back** in ${reverting.map((e) => `\`${e.name}\``).join(", ")}: read the warnings first.`, "");
   return [...head, ...envs.map(environmentSection)].join("\n");
 }
 
