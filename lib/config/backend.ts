@@ -10,15 +10,17 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { z } from "zod";
-import { ConfigError, parseHcl, problemCollector, reportSchemaIssues, show, type ConfigProblem } from "./hcl";
+import { ConfigError, parseHcl, partialValues, problemCollector, reportSchemaIssues, show, type ConfigProblem } from "./hcl";
 import type { PolicyException } from "../policy/types";
 import { checkPolicyExceptions, policyExceptionsSchema, toPolicyExceptions } from "./policy-exceptions";
+import { bucketNameProblem, regionProblem, stateKeyProblem, tagProblems } from "./rules";
 
-const BUCKET = z
-  .string()
-  .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { message: "an S3 bucket name (3-63 lowercase letters, digits, dots and hyphens)" })
-  .refine((b) => !b.includes("..") && !/^\d+\.\d+\.\d+\.\d+$/.test(b), { message: "an S3 bucket name (no '..', not an IP address)" });
-const REGION = z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, { message: "an AWS region code such as eu-west-1" });
+/** Thrown when a rule reads a key that failed its own check: the rule is skipped. */
+const SKIP = Symbol("skip");
+
+// Bucket names and regions are checked by the rules (bucketNameProblem, regionProblem).
+const BUCKET = z.string();
+const REGION = z.string();
 const TABLE = z.string().regex(/^[A-Za-z0-9_.-]{3,255}$/, { message: "a DynamoDB table name (3-255 letters, digits, _ . -)" });
 
 export function backendSchema() {
@@ -29,7 +31,8 @@ export function backendSchema() {
         .string()
         .min(1)
         .max(1024)
-        .regex(/^[^/*?][^*?]*$/, { message: "an object key without a leading / or wildcards, e.g. webapp/dev/terraform.tfstate" }),
+        .regex(/^[^/*?][^*?]*$/, { message: "an object key without a leading / or wildcards, e.g. webapp/dev/terraform.tfstate" })
+        .regex(/^(?!.*[$%]\{)/, { message: "an object key without ${ or %{: backend settings are literal, Terraform evaluates no expression in them" }),
       region: REGION,
       use_lockfile: z.boolean().default(true),
       dynamodb_table: TABLE.optional(),
@@ -91,26 +94,53 @@ export interface StateConfig {
   readonly policyExceptions: readonly PolicyException[];
 }
 
-async function validated<S extends z.ZodObject>(file: string, text: string, schema: S, extra: (v: z.infer<S>, problem: (key: string, message: string) => void) => void): Promise<z.infer<S>> {
+type Problem = (key: string, message: string) => void;
+
+/**
+ * Schema, then the file's rules: each rule runs on its own, also when other keys failed the
+ * schema (a rule reading a failed key is skipped), so a file's problems all come together.
+ */
+async function validated<S extends z.ZodObject>(file: string, text: string, schema: S, rules: ReadonlyArray<(v: z.infer<S>, problem: Problem) => void>): Promise<z.infer<S>> {
   const raw = await parseHcl(file, text);
   const problems: ConfigProblem[] = [];
   const problem = problemCollector(text, problems);
   const result = schema.safeParse(raw);
-  if (!result.success) {
-    reportSchemaIssues(schema, result.error.issues, raw, problem, "the Remote state section of README.md");
-    throw new ConfigError(file, problems);
+  const v = result.success ? result.data : (partialValues(schema, raw, SKIP) as z.infer<S>);
+  if (!result.success) reportSchemaIssues(schema, result.error.issues, raw, problem, "the Remote state section of README.md", text);
+  for (const rule of rules) {
+    try {
+      rule(v, problem);
+    } catch (e) {
+      if (e !== SKIP) throw e;
+    }
   }
-  extra(result.data, problem);
-  if (problems.length > 0) throw new ConfigError(file, problems);
+  if (problems.length > 0 || !result.success) throw new ConfigError(file, problems);
   return result.data;
 }
 
+const bucketRule = (v: { bucket: string }, problem: Problem) => {
+  const bad = bucketNameProblem(v.bucket);
+  if (bad) problem("bucket", bad);
+};
+const regionRule = (v: { region: string }, problem: Problem) => {
+  const bad = regionProblem(v.region);
+  if (bad) problem("region", bad);
+};
+
 export async function parseBackendConfig(file: string, text: string): Promise<BackendConfig> {
-  const v = await validated(file, text, backendSchema(), (b, problem) => {
-    if (!b.use_lockfile && !b.dynamodb_table) {
-      problem("use_lockfile", "given false and no dynamodb_table: the state would have no lock, so two applies could run at once; keep use_lockfile = true (Terraform >= 1.10) or name a dynamodb_table");
-    }
-  });
+  const v = await validated(file, text, backendSchema(), [
+    bucketRule,
+    regionRule,
+    (b, problem) => {
+      const bad = stateKeyProblem(b.key);
+      if (bad) problem("key", bad);
+    },
+    (b, problem) => {
+      if (!b.use_lockfile && !b.dynamodb_table) {
+        problem("use_lockfile", "given false and no dynamodb_table: the state would have no lock, so two applies could run at once; keep use_lockfile = true (Terraform >= 1.10) or name a dynamodb_table");
+      }
+    },
+  ]);
   return Object.freeze({
     sourceFile: file,
     bucket: v.bucket,
@@ -123,10 +153,12 @@ export async function parseBackendConfig(file: string, text: string): Promise<Ba
 }
 
 export async function parseStateConfig(file: string, text: string): Promise<StateConfig> {
-  const v = await validated(file, text, stateSchema(), (s, problem) => {
-    for (const k of Object.keys(s.tags)) if (k.toLowerCase().startsWith("aws:")) problem(`tags.${k}`, "the aws: prefix is reserved by AWS");
-    checkPolicyExceptions(s.policy_exceptions, problem);
-  });
+  const v = await validated(file, text, stateSchema(), [
+    bucketRule,
+    regionRule,
+    (s, problem) => tagProblems(s.tags, ["ManagedBy", "Stack"], problem),
+    (s, problem) => checkPolicyExceptions(s.policy_exceptions, problem),
+  ]);
   return Object.freeze({
     sourceFile: file,
     bucket: v.bucket,
