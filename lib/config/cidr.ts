@@ -6,7 +6,7 @@ export interface Cidr {
   readonly size: number;
 }
 
-const IPV4_CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
+const IPV4_CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,3})$/;
 
 export function ipToString(n: number): string {
   return [24, 16, 8, 0].map((s) => (n >>> s) & 255).join(".");

@@ -36,6 +36,7 @@ export function shorten(s: string): string {
 /** Shows a value the way the user wrote it (JSON is close enough to HCL for scalars and lists). */
 export function show(v: unknown): string {
   if (v === undefined) return "nothing";
+  if (typeof v === "number" && !Number.isFinite(v)) return String(v);
   return shorten(JSON.stringify(v) ?? String(v));
 }
 
@@ -220,9 +221,11 @@ export function scanHcl(text: string): Scan {
     } else if (ch === "]" || ch === "}" || ch === ")") {
       depth--;
       i++;
-    } else if (/[0-9]/.test(ch) && !/[A-Za-z0-9_.-]/.test(text[i - 1] ?? " ")) {
-      const m = /^\d+(\.\d+)?([eE][+-]?\d+)?/.exec(text.slice(i, i + 400))!;
-      if (!Number.isFinite(Number(m[0]))) overflows.set(line, m[0]);
+    } else if (/[0-9]/.test(ch) && !/[A-Za-z0-9_.]/.test(text[i - 1] ?? " ")) {
+      const number = /\d+(\.\d+)?([eE][+-]?\d+)?/y;
+      number.lastIndex = i;
+      const m = number.exec(text)!;
+      if (!Number.isFinite(Number(m[0]))) overflows.set(line, `${text[i - 1] === "-" ? "-" : ""}${m[0]}`);
       i += m[0].length;
     } else {
       i++;
@@ -275,8 +278,9 @@ export function reportSchemaIssues(
   const overflows = text === undefined ? new Map<number, string>() : scanHcl(text).overflows;
   for (const issue of issues) {
     const key = keyOf(issue.path);
-    if (text !== undefined && valueAt(raw, issue.path) === null) {
-      // hcl2json turns a number too large for a double into null: report it as written.
+    const given = valueAt(raw, issue.path);
+    if (text !== undefined && (given === null || (typeof given === "number" && !Number.isFinite(given)))) {
+      // hcl2json turns a number too large for a double into Infinity: report it as written.
       const line = lineOf(text, key);
       const literal = line === undefined ? undefined : overflows.get(line);
       if (literal !== undefined) {
