@@ -298,6 +298,14 @@ const CASES: readonly Case[] = [
     [/given rule "CONFIG-CONTAINER-ROOT", which is no rule of the policy pack/, /did you mean "CONFIG-CONTAINER-ROOT-USER"\?/],
   ),
 
+  // ---- expressions in config strings (Terraform would evaluate them) ---------------------------------------
+  T("health check path with an expression", 'health_check_path = "/${path.cwd}"', "health_check_path", [/given "\/\$\{path\.cwd\}", which holds "\$\{": Terraform would evaluate it as an expression/, /Write "\$\$\{" for a literal "\$\{"/]),
+  T("health check path with a directive", 'health_check_path = "/%{if true}x%{endif}"', "health_check_path", [/which holds "%\{": Terraform would evaluate it as a directive/, /Write "%%\{" for a literal "%\{"/]),
+  T("alarm e-mail with an expression", 'alarm_email = "ops+${var.x}@example.com"', "alarm_email", [/given "ops\+\$\{var\.x\}@example\.com", which holds "\$\{"/]),
+  T("plan subject with an expression", 'github_plan_subjects = ["environment:${terraform.workspace}"]', "github_plan_subjects[0]", [/given "environment:\$\{terraform\.workspace\}", which holds "\$\{"/]),
+  T("tag key with an expression", 'tags = { "${x}" = "a" }', "tags.${x}", [/given key "\$\{x\}", which holds "\$\{"/]),
+  T("image tag with an expression", 'image_tags = { blue = "${x}", green = "3f9c2a1" }', "image_tags.blue", [/given "\$\{x\}", which holds "\$\{"/]),
+
   // ---- parser robustness --------------------------------------------------------------------------------------------------------------
   T("a number that overflows", "container_port = 1e400", "container_port", [/given 1e400, a number too large to represent/, /expected number/]),
   T("a negative number that overflows", "task_cpu = -1e400", "task_cpu", [/given -1e400, a number too large to represent/]),

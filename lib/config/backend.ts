@@ -13,6 +13,7 @@ import { z } from "zod";
 import { ConfigError, parseHcl, partialValues, problemCollector, reportSchemaIssues, show, type ConfigProblem } from "./hcl";
 import type { PolicyException } from "../policy/types";
 import { checkPolicyExceptions, policyExceptionsSchema, toPolicyExceptions } from "./policy-exceptions";
+import { templateProblems } from "./literal";
 import { bucketNameProblem, regionProblem, stateKeyProblem, tagProblems } from "./rules";
 
 /** Thrown when a rule reads a key that failed its own check: the rule is skipped. */
@@ -104,6 +105,7 @@ async function validated<S extends z.ZodObject>(file: string, text: string, sche
   const raw = await parseHcl(file, text);
   const problems: ConfigProblem[] = [];
   const problem = problemCollector(text, problems);
+  templateProblems(raw, problem);
   const result = schema.safeParse(raw);
   const v = result.success ? result.data : (partialValues(schema, raw, SKIP) as z.infer<S>);
   if (!result.success) reportSchemaIssues(schema, result.error.issues, raw, problem, "the Remote state section of README.md", text);

@@ -1,27 +1,42 @@
 /**
  * Config strings reach Terraform literally. Terraform reads `${` and `%{` in any string of the
- * synthesized JSON as the start of an expression or directive (`"/${path.cwd}"` would plan as the
- * machine's working directory), so every string taken from config is escaped (`$${`, `%%{`):
- * Terraform then plans exactly the text the config file holds.
+ * synthesized JSON as the start of an expression or directive (`"/${path.cwd}"` would plan as
+ * the machine's working directory), and @cdktf/hcl2json hands them over unevaluated. So, as
+ * Terraform itself does for a tfvars file, config values may hold no expression: an unescaped
+ * `${` or `%{` is refused, and the escaped forms `$${` and `%%{` (which HCL and Terraform both
+ * read as a literal `${` and `%{`) pass through unchanged, so Terraform plans exactly the value
+ * the config file means.
  */
+import { show } from "./hcl";
 
-/** `text` with every `${` and `%{` escaped for a Terraform string. */
-export function terraformLiteral(text: string): string {
-  // A function as replacement: in a replacement string "$$" would mean one "$".
-  return text.replace(/\$\{/g, () => "$${").replace(/%\{/g, () => "%%{");
+/** The first unescaped `${` or `%{` in `text` ("${" / "%{"), if any. */
+export function unescapedTemplate(text: string): "${" | "%{" | undefined {
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if ((c === "$" || c === "%") && text[i + 1] === c && text[i + 2] === "{") {
+      i += 2; // an escape: "$${" or "%%{"
+    } else if ((c === "$" || c === "%") && text[i + 1] === "{") {
+      return `${c}{` as "${" | "%{";
+    }
+  }
+  return undefined;
 }
 
-/** Fields of EnvironmentConfig that never reach Terraform as text: left as they are. */
-const NOT_TERRAFORM = new Set(["environment", "sourceFile", "policyExceptions", "backend"]);
-
-function deep(v: unknown): unknown {
-  if (typeof v === "string") return terraformLiteral(v);
-  if (Array.isArray(v)) return v.map(deep);
-  if (v !== null && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [terraformLiteral(k), deep(x)]));
-  return v;
-}
-
-/** Every string (and map key) of `config` escaped for Terraform, except the fields that never reach it. */
-export function terraformLiterals<T extends object>(config: T): T {
-  return Object.fromEntries(Object.entries(config).map(([k, v]) => [k, NOT_TERRAFORM.has(k) ? v : deep(v)])) as T;
+/** One problem for every string (or map key) of the parsed file that holds an expression or directive. */
+export function templateProblems(raw: unknown, problem: (key: string, message: string) => void, key = ""): void {
+  const report = (where: string, text: string, what: string) => {
+    const t = unescapedTemplate(text);
+    if (t === undefined) return;
+    const escaped = t === "${" ? "$${" : "%%{";
+    problem(where, `given ${what}${show(text)}, which holds "${t}": Terraform would evaluate it as ${t === "${" ? "an expression" : "a directive"}, and config values are literal. Write "${escaped}" for a literal "${t}"`);
+  };
+  if (typeof raw === "string") report(key, raw, "");
+  else if (Array.isArray(raw)) raw.forEach((v, i) => templateProblems(v, problem, `${key}[${i}]`));
+  else if (raw !== null && typeof raw === "object") {
+    for (const [k, v] of Object.entries(raw)) {
+      const where = key ? `${key}.${k}` : k;
+      if (key) report(where, k, "key ");
+      templateProblems(v, problem, where);
+    }
+  }
 }

@@ -12,7 +12,7 @@ import { isProductionName, LOG_RETENTION_DAYS, TASK_CPU_MEMORY, tfvarsSchema, ty
 import { crossCheckBackends, loadBackendConfigFor, loadStateConfig, type BackendConfig, type StateConfig } from "./backend";
 import { checkPolicyExceptions, toPolicyExceptions } from "./policy-exceptions";
 import { serviceRules, STACK_TAG_KEYS, tagProblems } from "./rules";
-import { terraformLiterals } from "./literal";
+import { templateProblems } from "./literal";
 import type { EnvironmentConfig } from "./types";
 
 /** Thrown when a rule reads a key that already failed its own validation: the rule is skipped. */
@@ -271,6 +271,7 @@ export async function parseEnvironmentConfig(file: string, text: string, backend
 
   const problems: ConfigProblem[] = [];
   const problem = problemCollector(text, problems);
+  templateProblems(raw, problem);
   const schema = tfvarsSchema(isProductionName(env));
   const result = schema.safeParse(raw);
   if (!result.success) {
@@ -286,7 +287,7 @@ export async function parseEnvironmentConfig(file: string, text: string, backend
     problem("state_bucket", `given ${show(v.state_bucket)}, but ${backend.sourceFile} keeps the state in ${show(backend.bucket)}; drop state_bucket (the backend file sets it)`);
   }
   if (problems.length > 0) throw new ConfigError(file, problems);
-  return deepFreeze({ ...terraformLiterals(toConfig(env, file, v)), backend });
+  return deepFreeze({ ...toConfig(env, file, v), backend });
 }
 
 /**
