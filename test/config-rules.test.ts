@@ -179,6 +179,7 @@ const CASES: readonly Case[] = [
   T("region of GovCloud", 'region = "us-gov-west-1"\navailability_zones = ["us-gov-west-1a", "us-gov-west-1b"]', "region", [/given "us-gov-west-1", a region of the aws-us-gov partition/]),
   T("region in capitals", 'region = "EU-WEST-1"', "region", [/given "EU-WEST-1", which is no AWS region/, /an AWS region code such as eu-west-1/]),
   T("region as a number", "region = 1", "region", [/given 1;/, /expected string/]),
+  T("region with regular expression characters", 'region = "eu-(west"', "region", [/given "eu-\(west", which is no AWS region/]),
   T("more zones than the region has", FOUR_AZS, "availability_zones", [/given 4 zones/, /eu-west-1 has 3/]),
   T("zone without its letter", 'availability_zones = ["eu-west-1", "eu-west-1b"]', "availability_zones", [/given "eu-west-1"/, /zones must be in region eu-west-1/]),
   T("zone with two letters", 'availability_zones = ["eu-west-1aa", "eu-west-1b"]', "availability_zones", [/given "eu-west-1aa"/, /zones must be in region eu-west-1/]),

@@ -58,7 +58,7 @@ function consistency(env: string, v: Tfvars, problem: (key: string, message: str
     const azs = v.availability_zones;
     if (new Set(azs).size !== azs.length) problem("availability_zones", `given ${show(azs)}; each zone may appear once`);
     for (const az of azs) {
-      if (!new RegExp(`^${v.region}[a-z]$`).test(az)) {
+      if (!(az.startsWith(v.region) && /^[a-z]$/.test(az.slice(v.region.length)))) {
         problem("availability_zones", `given ${show(az)}; zones must be in region ${v.region} (e.g. ${v.region}a)`);
       }
     }
