@@ -7,7 +7,7 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { ConfigError } from "../lib/config";
+import { ConfigBug, ConfigError } from "../lib/config";
 import { synthesizeProject, type ProjectStacks } from "../lib/synth";
 import { ServiceStack } from "../stacks/service-stack";
 import { STATE_STACK_ID, StateBackendStack } from "../stacks/state-backend-stack";
@@ -455,5 +455,23 @@ describe("every problem of every file in one run", () => {
       ]),
     );
     expect(err.message).toMatch(new RegExp(`^${escape(r.file("prod.tfvars"))}:1: HCL syntax error`, "m"));
+  });
+});
+
+describe("an unexpected internal error", () => {
+  afterEach(() => jest.restoreAllMocks());
+
+  test("says it is a bug and names the file being loaded, and writes nothing", async () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const rules = require("../lib/config/rules") as typeof import("../lib/config/rules");
+    jest.spyOn(rules, "serviceRules").mockImplementation(() => {
+      throw new TypeError("Cannot read properties of undefined (reading 'x')");
+    });
+    const r = await synthesize({ "dev.tfvars": tfvars("") });
+    expect(r.error).toBeInstanceOf(ConfigBug);
+    expect((r.error as Error).message).toBe(
+      `internal error while loading ${r.file("dev.tfvars")}: Cannot read properties of undefined (reading 'x'). This is a bug in the toolkit, not in your config; please report it with the file.`,
+    );
+    expectNothingWritten(r.dir, r.outdir);
   });
 });
