@@ -154,6 +154,18 @@ const CASES: readonly Case[] = [
     "github_oidc_provider_arn",
     [/given "arn:aws-cn:iam::/, /the aws partition \(arn:aws:\.\.\.\)/],
   ),
+  T(
+    "certificate of another account than aws_account_id",
+    'aws_account_id = "222222222222"\ncertificate_arn = "arn:aws:acm:eu-west-1:111111111111:certificate/abc"',
+    "certificate_arn",
+    [/given "arn:aws:acm:eu-west-1:111111111111:certificate\/abc", of account 111111111111/, /aws_account_id is 222222222222/, /its own account/],
+  ),
+  T(
+    "OIDC provider of another account than aws_account_id",
+    'aws_account_id = "222222222222"\ncreate_github_oidc_provider = false\ngithub_oidc_provider_arn = "arn:aws:iam::111111111111:oidc-provider/token.actions.githubusercontent.com"',
+    "github_oidc_provider_arn",
+    [/of account 111111111111; aws_account_id is 222222222222/, /trust an OIDC provider of their own account/],
+  ),
   T("secret named like the reserved COLOR", 'secrets = ["COLOR"]', "secrets[0]", [/given "COLOR"/, /set by the stack itself/, /choose another name/]),
   T("secret among others named COLOR", 'secrets = ["API_KEY", "COLOR"]', "secrets[1]", [/given "COLOR"/, /set by the stack itself/]),
   T("lowercase secret name", 'secrets = ["api_key"]', "secrets[0]", [/given "api_key"/, /an environment variable name \(A-Z, 0-9, _\)/]),
@@ -332,6 +344,7 @@ const CASES: readonly Case[] = [
   B("backend without encryption", "encrypt = false", "encrypt", [/given false; allowed: true/]),
   B("backend with an unknown key", 'bucket_name = "x"', "bucket_name", [/unknown key; did you mean `bucket`\?/]),
   B("backend lock table name too short", 'dynamodb_table = "ab"', "dynamodb_table", [/given "ab"/, /a DynamoDB table name/]),
+  B("backend KMS key of another region", 'kms_key_id = "arn:aws:kms:us-east-1:111111111111:key/abc"', "kms_key_id", [/given "arn:aws:kms:us-east-1:111111111111:key\/abc"/, /in the bucket's region eu-west-1 \(arn:aws:kms:eu-west-1:\.\.\.\)/]),
   B("backend without a lock", "use_lockfile = false", "use_lockfile", [/given false and no dynamodb_table/, /keep use_lockfile = true/]),
 
   // ---- config/state.hcl ---------------------------------------------------------------------------------------------------------------
@@ -420,6 +433,16 @@ describe("every problem of every file in one run", () => {
       ]),
     );
     expect(err.message).toContain(`${be}:4: use_lockfile: given false and no dynamodb_table`);
+    expectNothingWritten(r.dir, r.outdir);
+  });
+
+  test("a backend naming the state bucket in another region than state.hcl creates it in, at its line", async () => {
+    const r = await synthesize({ "dev.tfvars": tfvars(""), "backend-dev.hcl": backend('region = "eu-central-1"'), "state.hcl": state("") });
+    const err = r.error as ConfigError;
+    expect(err.problems).toEqual([expect.objectContaining({ file: r.file("backend-dev.hcl"), key: "region", line: 3 })]);
+    expect(err.message).toBe(
+      `${r.file("backend-dev.hcl")}:3: region: given "eu-central-1", but ${r.file("state.hcl")} creates bucket "acme-webapp-terraform-state" in "eu-west-1"; a backend must name its bucket's region`,
+    );
     expectNothingWritten(r.dir, r.outdir);
   });
 

@@ -10,10 +10,11 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { z } from "zod";
-import { ConfigError, parseHcl, partialValues, problemCollector, reportSchemaIssues, show, type ConfigProblem } from "./hcl";
+import { ConfigError, lineOf, parseHcl, partialValues, problemCollector, reportSchemaIssues, show, type ConfigProblem } from "./hcl";
 import type { PolicyException } from "../policy/types";
 import { checkPolicyExceptions, policyExceptionsSchema, toPolicyExceptions } from "./policy-exceptions";
 import { templateProblems } from "./literal";
+import { SUPPORTED_PARTITION } from "./aws-data";
 import { bucketNameProblem, regionProblem, stateKeyProblem, tagProblems } from "./rules";
 
 /** Thrown when a rule reads a key that failed its own check: the rule is skipped. */
@@ -138,6 +139,11 @@ export async function parseBackendConfig(file: string, text: string): Promise<Ba
       if (bad) problem("key", bad);
     },
     (b, problem) => {
+      if (b.kms_key_id !== undefined && !b.kms_key_id.startsWith(`arn:${SUPPORTED_PARTITION}:kms:${b.region}:`)) {
+        problem("kms_key_id", `given ${show(b.kms_key_id)}; the state's KMS key must be a key of the ${SUPPORTED_PARTITION} partition in the bucket's region ${b.region} (arn:${SUPPORTED_PARTITION}:kms:${b.region}:...)`);
+      }
+    },
+    (b, problem) => {
       if (!b.use_lockfile && !b.dynamodb_table) {
         problem("use_lockfile", "given false and no dynamodb_table: the state would have no lock, so two applies could run at once; keep use_lockfile = true (Terraform >= 1.10) or name a dynamodb_table");
       }
@@ -213,6 +219,13 @@ export function crossCheckBackends(backends: readonly BackendConfig[], state: St
     const first = seen.get(id);
     if (first) problems.push({ file: b.sourceFile, key: "key", message: `given ${show(b.key)}, the same state object as ${first.sourceFile}; give each environment its own key` });
     else seen.set(id, b);
+    if (state && b.bucket === state.bucket && b.region !== state.region) {
+      problems.push({
+        file: b.sourceFile,
+        key: "region",
+        message: `given ${show(b.region)}, but ${state.sourceFile} creates bucket ${show(state.bucket)} in ${show(state.region)}; a backend must name its bucket's region`,
+      });
+    }
     if (state && b.bucket === state.bucket && b.dynamodbTable && b.dynamodbTable !== state.dynamodbTable) {
       problems.push({
         file: b.sourceFile,
@@ -221,5 +234,12 @@ export function crossCheckBackends(backends: readonly BackendConfig[], state: St
       });
     }
   }
-  return problems;
+  // Each problem at its key's line in its file.
+  return problems.map((p) => {
+    try {
+      return { ...p, line: p.file ? lineOf(fs.readFileSync(p.file, "utf8"), p.key) : undefined };
+    } catch {
+      return p;
+    }
+  });
 }

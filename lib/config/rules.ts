@@ -263,6 +263,18 @@ export function serviceRules(env: string, v: Tfvars, problem: Problem, rule: Rul
       problem("github_oidc_provider_arn", `given ${show(v.github_oidc_provider_arn)} with create_github_oidc_provider = true; set create_github_oidc_provider = false to trust this existing provider, or drop the ARN`);
     }
   });
+  // ---- ARNs of the account the provider is pinned to -------------------------------------------------
+  for (const [key, what] of [
+    ["certificate_arn", "an ALB can only use an ACM certificate of its own account"],
+    ["github_oidc_provider_arn", "IAM roles can only trust an OIDC provider of their own account"],
+  ] as const) {
+    rule(() => {
+      const arn = v[key];
+      if (arn === undefined || v.aws_account_id === undefined) return;
+      const account = arn.split(":")[4];
+      if (account !== v.aws_account_id) problem(key, `given ${show(arn)}, of account ${account}; aws_account_id is ${v.aws_account_id}, and ${what}`);
+    });
+  }
   rule(() => {
     for (const key of ["github_oidc_provider_arn"] as const) {
       const arn = v[key];
