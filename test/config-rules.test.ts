@@ -446,6 +446,14 @@ describe("every problem of every file in one run", () => {
     expectNothingWritten(r.dir, r.outdir);
   });
 
+  test("a backend file of no environment is refused, not ignored", async () => {
+    const r = await synthesize({ "dev.tfvars": tfvars(""), "backend-stage.hcl": backend("") });
+    const err = r.error as ConfigError;
+    expect(err.problems).toEqual([expect.objectContaining({ file: r.file("backend-stage.hcl"), key: "" })]);
+    expect(err.message).toBe(`${r.file("backend-stage.hcl")}: belongs to no environment: there is no stage.tfvars beside it (environments: dev); rename it to backend-<env>.hcl or delete it`);
+    expectNothingWritten(r.dir, r.outdir);
+  });
+
   test("a bad backend file does not hide its tfvars' problems", async () => {
     const r = await synthesize({ "dev.tfvars": tfvars("container_port = 0"), "backend-dev.hcl": backend('region = "eu-west-9"') });
     const err = r.error as ConfigError;

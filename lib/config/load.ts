@@ -380,6 +380,14 @@ export async function loadProjectConfig(dir: string): Promise<{ environments: En
     environments.value!.flatMap((e) => (e.backend ? [e.backend] : [])),
     state.value,
   );
+  // A backend file without its environment would be ignored silently.
+  const envs = new Set(environments.value!.map((e) => e.environment));
+  for (const f of fs.readdirSync(dir).sort()) {
+    const m = /^backend-(.+)\.hcl$/.exec(f);
+    if (m && !envs.has(m[1])) {
+      problems.push({ file: path.join(dir, f), key: "", message: `belongs to no environment: there is no ${m[1]}.tfvars beside it (environments: ${[...envs].join(", ")}); rename it to backend-<env>.hcl or delete it` });
+    }
+  }
   if (problems.length > 0) throw new ConfigError(dir, problems);
   return { environments: environments.value!, state: state.value };
 }
