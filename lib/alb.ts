@@ -19,7 +19,7 @@ const MAX_NAME_LENGTH = 32;
  * Older ones (`ELBSecurityPolicy-2016-08`, `-TLS-1-1-2017-01`, `-TLS13-1-0-2021-06`, ...) still
  * accept TLS 1.0/1.1 and are refused.
  */
-const MODERN_TLS_POLICY = /^ELBSecurityPolicy-(TLS13-1-[23]|TLS13-1-2-(Res-)?(Ext[12]-)?|FS-1-2-Res-)/;
+const MODERN_TLS_POLICY = /^ELBSecurityPolicy-(TLS13-1-[23]|TLS13-1-2-(Res-)?(Ext[12]-)?|FS-1-2-|TLS-1-2-)/;
 
 export interface BlueGreenLoadBalancerProps {
   /**

@@ -63,7 +63,7 @@ export class Observability extends Construct {
     if (!(p99 > 0)) fail(`p99LatencySeconds must be > 0, got ${p99}`);
     if (!(cpu > 0 && cpu <= 100)) fail(`cpuPercent must be 1..100, got ${cpu}`);
     if (!Number.isInteger(evaluationPeriods) || evaluationPeriods < 1 || evaluationPeriods > 100) fail(`evaluationPeriods must be 1..100, got ${evaluationPeriods}`);
-    if (!(period === 10 || period === 30 || (period >= 60 && period % 60 === 0))) fail(`periodSeconds must be 10, 30 or a multiple of 60, got ${period}`);
+    if (!(period === 10 || period === 20 || period === 30 || (period >= 60 && period % 60 === 0))) fail(`periodSeconds must be 10, 20, 30 or a multiple of 60, got ${period}`);
 
     this.topic = new SnsTopic(this, "alarms", {
       name: `${props.namePrefix}-alarms`,

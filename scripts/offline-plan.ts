@@ -33,6 +33,16 @@ function synthesize(): void {
   if (r.status !== 0) fail("synthesis failed (see above); no plan was made.");
 }
 
+/** The stack ids in the manifest the synthesis just wrote. */
+function synthesizedStacks(): string[] {
+  try {
+    const manifest = JSON.parse(fs.readFileSync(path.join(OUTDIR, "manifest.json"), "utf8")) as { stacks?: Record<string, unknown> };
+    return Object.keys(manifest.stacks ?? {});
+  } catch {
+    return [];
+  }
+}
+
 async function main(argv: string[]): Promise<void> {
   const envs = argv.filter((a) => !a.startsWith("-"));
   if (envs.length === 0) fail("name at least one environment, e.g. `npm run plan -- dev`.");
@@ -41,11 +51,13 @@ async function main(argv: string[]): Promise<void> {
   const exceptions = await policyExceptionsByStack(path.join(ROOT, "config"));
   const summaries: string[] = [];
   const planned: EnvironmentPlan[] = [];
+  // Only the stacks of this synthesis (its manifest): synthesis is all or nothing (lib/synth.ts),
+  // and a directory left by an older run is never planned.
+  const synthesized = synthesizedStacks();
   for (const env of envs) {
     const stackFile = path.join(OUTDIR, "stacks", env, "cdk.tf.json");
-    if (!fs.existsSync(stackFile)) {
-      const known = fs.existsSync(path.join(OUTDIR, "stacks")) ? fs.readdirSync(path.join(OUTDIR, "stacks")).join(", ") : "none";
-      fail(`no stack "${env}" was synthesized (stacks: ${known}). Add config/${env}.tfvars to create it.`);
+    if (!synthesized.includes(env) || !fs.existsSync(stackFile)) {
+      fail(`no stack "${env}" was synthesized (stacks: ${synthesized.join(", ") || "none"}). Add config/${env}.tfvars to create it.`);
     }
     const workDir = path.join(ROOT, ".offline-plan", env);
     try {

@@ -267,7 +267,7 @@ const BAD: ReadonlyArray<readonly [string, string, string, readonly RegExp[]]> =
   ["duplicate AZs", 'availability_zones = ["eu-west-1a", "eu-west-1a"]', "availability_zones", [/given \["eu-west-1a","eu-west-1a"\]/, /each zone may appear once/]],
   ["AZ not in the region", 'availability_zones = ["eu-west-1a", "us-east-1b"]', "availability_zones", [/given "us-east-1b"/, /must be in region eu-west-1 \(e\.g\. eu-west-1a\)/]],
   ["bad region", 'region = "Europe"', "region", [/given "Europe"/, /an AWS region code such as eu-west-1/]],
-  ["uppercase service_name", 'service_name = "WebApp"', "service_name", [/given "WebApp"/, /lowercase letters, digits and hyphens, starting with a letter/]],
+  ["uppercase service_name", 'service_name = "WebApp"', "service_name", [/given "WebApp"/, /lowercase letters, digits and hyphens, starting and ending with a letter or digit/]],
   [
     "service_name too long for a 32-character target group name",
     'service_name = "a-really-long-service-name"',
@@ -277,11 +277,11 @@ const BAD: ReadonlyArray<readonly [string, string, string, readonly RegExp[]]> =
   ["bad image tag", 'image_tags = { blue = "-bad", green = "3f9c2a1" }', "image_tags.blue", [/given "-bad"/, /a Docker tag: letters, digits, _ \. -/, /not starting with \. or -/]],
   ["image tag missing for a colour", 'image_tags = { blue = "3f9c2a1" }', "image_tags.green", [/is required/, /expected string/]],
   ["unknown colour in a per-colour value", 'image_tags = { blue = "3f9c2a1", green = "3f9c2a1", red = "3f9c2a1" }', "image_tags.red", [/unknown key/, /blue/, /green/]],
-  ["invalid task_cpu", "task_cpu = 300", "task_cpu", [/given 300/, /allowed: 256, 512, 1024, 2048, 4096, 8192, 16384/]],
+  ["invalid task_cpu", "task_cpu = 300", "task_cpu", [/given 300/, /allowed: 128, 256, 512, 1024, 2048, 4096, 8192, 16384/]],
   ["memory not fitting the cpu", "task_memory_mib = 4096", "task_memory_mib", [/given 4096/, /with task_cpu 256 it must be 512\.\.2048/]],
   ["log retention 8", "log_retention_in_days = 8", "log_retention_in_days", [/given 8;/, /allowed: 1, 3, 5, 7, 14, 30, 60/]],
   ["flow log retention 10", "flow_log_retention_in_days = 10", "flow_log_retention_in_days", [/given 10;/, /allowed: 1, 3, 5, 7, 14, 30, 60/]],
-  ["alarm period 45", "alarm_period_seconds = 45", "alarm_period_seconds", [/given 45/, /allowed: 10, 30 or a multiple of 60/]],
+  ["alarm period 45", "alarm_period_seconds = 45", "alarm_period_seconds", [/given 45/, /allowed: 10, 20, 30 or a multiple of 60/]],
   ["timeout not below the interval", "health_check_timeout_seconds = 10", "health_check_timeout_seconds", [/given 10;/, /must be below health_check_interval_seconds \(10\)/]],
   [
     "stop timeout not above the deregistration delay",

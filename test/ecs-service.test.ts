@@ -245,7 +245,7 @@ describe("ColourService", () => {
     ["desiredCount is above autoscalingMaxCapacity", { desiredCount: 9 }, /desiredCount 9 is outside the autoscaling range 1\.\.4/],
     ["desiredCount is below autoscalingMinCapacity", { desiredCount: 1, autoscalingMinCapacity: 2 }, /desiredCount 1 is outside the autoscaling range 2\.\.4/],
     ["autoscalingMinCapacity exceeds autoscalingMaxCapacity", { autoscalingMinCapacity: 5, desiredCount: 5 }, /autoscalingMinCapacity \(5\) exceeds autoscalingMaxCapacity \(4\)/],
-    ["cpu is not a task size", { cpu: 300 }, /cpu 300 is not a valid task size; use one of 256, 512, 1024/],
+    ["cpu is not a task size", { cpu: 300 }, /cpu 300 is not a valid task size; use one of 128, 256, 512, 1024/],
     ["memoryMiB does not fit cpu", { cpu: 256, memoryMiB: 4096 }, /memoryMiB 4096 does not fit cpu 256 \(allowed 512\.\.2048\)/],
     ["colour is neither blue nor green", { colour: "red" as Colour }, /ColourService\(red\): colour must be one of "blue", "green", got "red"/],
     ["a secret is not an SSM parameter ARN", { secrets: { DB: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:db" } }, /secret DB must be an SSM parameter ARN, got "arn:aws:secretsmanager/],

@@ -79,7 +79,7 @@ describe("Observability", () => {
     [{ target5xxThreshold: 0 }, /target5xxThreshold must be > 0, got 0/],
     [{ p99LatencySeconds: -1 }, /p99LatencySeconds must be > 0, got -1/],
     [{ evaluationPeriods: 0 }, /evaluationPeriods must be 1..100, got 0/],
-    [{ periodSeconds: 45 }, /periodSeconds must be 10, 30 or a multiple of 60, got 45/],
+    [{ periodSeconds: 45 }, /periodSeconds must be 10, 20, 30 or a multiple of 60, got 45/],
     [{ cpuPercent: 120 }, /cpuPercent must be 1..100, got 120/],
   ])("throws when %j", (props, message) => {
     expect(() => synth(props)).toThrow(message);

@@ -210,13 +210,13 @@ describe("config errors name the file, line, key, given and allowed", () => {
       write("backend-prod.hcl", BACKEND);
       const err = await configErrorOf(loadProjectConfig(dir));
       expect(err.problems).toEqual([expect.objectContaining({ file: path.join(dir, "backend-prod.hcl"), key: "key" })]);
-      expect(err.message).toMatch(/backend-prod\.hcl: key: given "webapp\/dev\/terraform\.tfstate", the same state object as .*backend-dev\.hcl; give each environment its own key/);
+      expect(err.message).toMatch(/backend-prod\.hcl:2: key: given "webapp\/dev\/terraform\.tfstate", the same state object as .*backend-dev\.hcl; give each environment its own key/);
     });
 
     test("a lock table the state stack does not create is refused", async () => {
       write("backend-dev.hcl", `${BACKEND}dynamodb_table = "acme-locks"\n`);
       const err = await configErrorOf(loadProjectConfig(dir));
-      expect(err.message).toMatch(/backend-dev\.hcl: dynamodb_table: given "acme-locks", but .*state\.hcl creates no lock table/);
+      expect(err.message).toMatch(/backend-dev\.hcl:4: dynamodb_table: given "acme-locks", but .*state\.hcl creates no lock table/);
     });
 
     test("a state_bucket in tfvars that differs from the backend's bucket is refused", async () => {

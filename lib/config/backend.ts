@@ -10,15 +10,19 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { z } from "zod";
-import { ConfigError, parseHcl, problemCollector, reportSchemaIssues, show, type ConfigProblem } from "./hcl";
+import { ConfigError, lineOf, parseHcl, partialValues, problemCollector, reportSchemaIssues, show, type ConfigProblem } from "./hcl";
 import type { PolicyException } from "../policy/types";
 import { checkPolicyExceptions, policyExceptionsSchema, toPolicyExceptions } from "./policy-exceptions";
+import { templateProblems } from "./literal";
+import { SUPPORTED_PARTITION } from "./aws-data";
+import { bucketNameProblem, regionProblem, stateKeyProblem, tagProblems } from "./rules";
 
-const BUCKET = z
-  .string()
-  .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { message: "an S3 bucket name (3-63 lowercase letters, digits, dots and hyphens)" })
-  .refine((b) => !b.includes("..") && !/^\d+\.\d+\.\d+\.\d+$/.test(b), { message: "an S3 bucket name (no '..', not an IP address)" });
-const REGION = z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, { message: "an AWS region code such as eu-west-1" });
+/** Thrown when a rule reads a key that failed its own check: the rule is skipped. */
+const SKIP = Symbol("skip");
+
+// Bucket names and regions are checked by the rules (bucketNameProblem, regionProblem).
+const BUCKET = z.string();
+const REGION = z.string();
 const TABLE = z.string().regex(/^[A-Za-z0-9_.-]{3,255}$/, { message: "a DynamoDB table name (3-255 letters, digits, _ . -)" });
 
 export function backendSchema() {
@@ -29,7 +33,8 @@ export function backendSchema() {
         .string()
         .min(1)
         .max(1024)
-        .regex(/^[^/*?][^*?]*$/, { message: "an object key without a leading / or wildcards, e.g. webapp/dev/terraform.tfstate" }),
+        .regex(/^[^/*?][^*?]*$/, { message: "an object key without a leading / or wildcards, e.g. webapp/dev/terraform.tfstate" })
+        .regex(/^(?!.*[$%]\{)/, { message: "an object key without ${ or %{: backend settings are literal, Terraform evaluates no expression in them" }),
       region: REGION,
       use_lockfile: z.boolean().default(true),
       dynamodb_table: TABLE.optional(),
@@ -91,26 +96,59 @@ export interface StateConfig {
   readonly policyExceptions: readonly PolicyException[];
 }
 
-async function validated<S extends z.ZodObject>(file: string, text: string, schema: S, extra: (v: z.infer<S>, problem: (key: string, message: string) => void) => void): Promise<z.infer<S>> {
+type Problem = (key: string, message: string) => void;
+
+/**
+ * Schema, then the file's rules: each rule runs on its own, also when other keys failed the
+ * schema (a rule reading a failed key is skipped), so a file's problems all come together.
+ */
+async function validated<S extends z.ZodObject>(file: string, text: string, schema: S, rules: ReadonlyArray<(v: z.infer<S>, problem: Problem) => void>): Promise<z.infer<S>> {
   const raw = await parseHcl(file, text);
   const problems: ConfigProblem[] = [];
   const problem = problemCollector(text, problems);
+  templateProblems(raw, problem);
   const result = schema.safeParse(raw);
-  if (!result.success) {
-    reportSchemaIssues(schema, result.error.issues, raw, problem, "the Remote state section of README.md");
-    throw new ConfigError(file, problems);
+  const v = result.success ? result.data : (partialValues(schema, raw, SKIP) as z.infer<S>);
+  if (!result.success) reportSchemaIssues(schema, result.error.issues, raw, problem, "the Remote state section of README.md", text);
+  for (const rule of rules) {
+    try {
+      rule(v, problem);
+    } catch (e) {
+      if (e !== SKIP) throw e;
+    }
   }
-  extra(result.data, problem);
-  if (problems.length > 0) throw new ConfigError(file, problems);
+  if (problems.length > 0 || !result.success) throw new ConfigError(file, problems);
   return result.data;
 }
 
+const bucketRule = (v: { bucket: string }, problem: Problem) => {
+  const bad = bucketNameProblem(v.bucket);
+  if (bad) problem("bucket", bad);
+};
+const regionRule = (v: { region: string }, problem: Problem) => {
+  const bad = regionProblem(v.region);
+  if (bad) problem("region", bad);
+};
+
 export async function parseBackendConfig(file: string, text: string): Promise<BackendConfig> {
-  const v = await validated(file, text, backendSchema(), (b, problem) => {
-    if (!b.use_lockfile && !b.dynamodb_table) {
-      problem("use_lockfile", "given false and no dynamodb_table: the state would have no lock, so two applies could run at once; keep use_lockfile = true (Terraform >= 1.10) or name a dynamodb_table");
-    }
-  });
+  const v = await validated(file, text, backendSchema(), [
+    bucketRule,
+    regionRule,
+    (b, problem) => {
+      const bad = stateKeyProblem(b.key);
+      if (bad) problem("key", bad);
+    },
+    (b, problem) => {
+      if (b.kms_key_id !== undefined && !b.kms_key_id.startsWith(`arn:${SUPPORTED_PARTITION}:kms:${b.region}:`)) {
+        problem("kms_key_id", `given ${show(b.kms_key_id)}; the state's KMS key must be a key of the ${SUPPORTED_PARTITION} partition in the bucket's region ${b.region} (arn:${SUPPORTED_PARTITION}:kms:${b.region}:...)`);
+      }
+    },
+    (b, problem) => {
+      if (!b.use_lockfile && !b.dynamodb_table) {
+        problem("use_lockfile", "given false and no dynamodb_table: the state would have no lock, so two applies could run at once; keep use_lockfile = true (Terraform >= 1.10) or name a dynamodb_table");
+      }
+    },
+  ]);
   return Object.freeze({
     sourceFile: file,
     bucket: v.bucket,
@@ -123,10 +161,12 @@ export async function parseBackendConfig(file: string, text: string): Promise<Ba
 }
 
 export async function parseStateConfig(file: string, text: string): Promise<StateConfig> {
-  const v = await validated(file, text, stateSchema(), (s, problem) => {
-    for (const k of Object.keys(s.tags)) if (k.toLowerCase().startsWith("aws:")) problem(`tags.${k}`, "the aws: prefix is reserved by AWS");
-    checkPolicyExceptions(s.policy_exceptions, problem);
-  });
+  const v = await validated(file, text, stateSchema(), [
+    bucketRule,
+    regionRule,
+    (s, problem) => tagProblems(s.tags, ["ManagedBy", "Stack"], problem),
+    (s, problem) => checkPolicyExceptions(s.policy_exceptions, problem),
+  ]);
   return Object.freeze({
     sourceFile: file,
     bucket: v.bucket,
@@ -179,6 +219,13 @@ export function crossCheckBackends(backends: readonly BackendConfig[], state: St
     const first = seen.get(id);
     if (first) problems.push({ file: b.sourceFile, key: "key", message: `given ${show(b.key)}, the same state object as ${first.sourceFile}; give each environment its own key` });
     else seen.set(id, b);
+    if (state && b.bucket === state.bucket && b.region !== state.region) {
+      problems.push({
+        file: b.sourceFile,
+        key: "region",
+        message: `given ${show(b.region)}, but ${state.sourceFile} creates bucket ${show(state.bucket)} in ${show(state.region)}; a backend must name its bucket's region`,
+      });
+    }
     if (state && b.bucket === state.bucket && b.dynamodbTable && b.dynamodbTable !== state.dynamodbTable) {
       problems.push({
         file: b.sourceFile,
@@ -187,5 +234,12 @@ export function crossCheckBackends(backends: readonly BackendConfig[], state: St
       });
     }
   }
-  return problems;
+  // Each problem at its key's line in its file.
+  return problems.map((p) => {
+    try {
+      return { ...p, line: p.file ? lineOf(fs.readFileSync(p.file, "utf8"), p.key) : undefined };
+    } catch {
+      return p;
+    }
+  });
 }

@@ -6,7 +6,7 @@ export interface Cidr {
   readonly size: number;
 }
 
-const IPV4_CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
+const IPV4_CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,3})$/;
 
 export function ipToString(n: number): string {
   return [24, 16, 8, 0].map((s) => (n >>> s) & 255).join(".");
@@ -15,7 +15,13 @@ export function ipToString(n: number): string {
 /** Parses `a.b.c.d/n`; returns an error text when malformed or not the network address. */
 export function parseCidr(text: string): Cidr | string {
   const m = IPV4_CIDR.exec(text);
-  if (!m) return "is not an IPv4 CIDR like 10.0.0.0/16";
+  if (!m) {
+    if (text.includes(":")) return "is an IPv6 range; the stacks are IPv4-only (the load balancer and VPC have no IPv6 addresses): list IPv4 CIDRs like 10.0.0.0/16";
+    return "is not an IPv4 CIDR like 10.0.0.0/16";
+  }
+  if (m.slice(1).some((part) => part.length > 1 && part.startsWith("0"))) {
+    return `has a leading zero, which AWS refuses (and some tools read as octal): write ${m.slice(1, 5).map(Number).join(".")}/${Number(m[5])}`;
+  }
   const octets = m.slice(1, 5).map(Number);
   const prefix = Number(m[5]);
   if (octets.some((o) => o > 255)) return "has an octet above 255";

@@ -6,12 +6,13 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { z } from "zod";
 import { contains, overlaps, parseCidr, type Cidr } from "./cidr";
-import { ConfigError, parseHcl, problemCollector, reportSchemaIssues, show, type ConfigProblem } from "./hcl";
+import { ConfigError, parseHcl, partialValues, problemCollector, reportSchemaIssues, show, type ConfigProblem } from "./hcl";
 import { isProductionName, LOG_RETENTION_DAYS, TASK_CPU_MEMORY, tfvarsSchema, type Tfvars } from "./schema";
 import { crossCheckBackends, loadBackendConfigFor, loadStateConfig, type BackendConfig, type StateConfig } from "./backend";
 import { checkPolicyExceptions, toPolicyExceptions } from "./policy-exceptions";
+import { serviceRules, STACK_TAG_KEYS, tagProblems } from "./rules";
+import { templateProblems } from "./literal";
 import type { EnvironmentConfig } from "./types";
 
 /** Thrown when a rule reads a key that already failed its own validation: the rule is skipped. */
@@ -44,7 +45,7 @@ function consistency(env: string, v: Tfvars, problem: (key: string, message: str
     if (longest.length > 32) {
       problem(
         "service_name",
-        `given ${show(v.service_name)}; "${longest}" exceeds the 32-character limit of AWS target group names: shorten it to ${v.service_name.length - (longest.length - 32)} characters or fewer`,
+        `given ${show(v.service_name)}; ${show(longest)} exceeds the 32-character limit of AWS target group names: shorten it to ${Math.max(1, v.service_name.length - (longest.length - 32))} characters or fewer`,
       );
     }
   });
@@ -57,7 +58,7 @@ function consistency(env: string, v: Tfvars, problem: (key: string, message: str
     const azs = v.availability_zones;
     if (new Set(azs).size !== azs.length) problem("availability_zones", `given ${show(azs)}; each zone may appear once`);
     for (const az of azs) {
-      if (!new RegExp(`^${v.region}[a-z]$`).test(az)) {
+      if (!(az.startsWith(v.region) && /^[a-z]$/.test(az.slice(v.region.length)))) {
         problem("availability_zones", `given ${show(az)}; zones must be in region ${v.region} (e.g. ${v.region}a)`);
       }
     }
@@ -158,7 +159,7 @@ function consistency(env: string, v: Tfvars, problem: (key: string, message: str
       problem("flow_log_retention_in_days", `given ${v.flow_log_retention_in_days}; allowed: ${LOG_RETENTION_DAYS.join(", ")}`);
     }
     const p = v.alarm_period_seconds;
-    if (!(p === 10 || p === 30 || (p >= 60 && p % 60 === 0))) problem("alarm_period_seconds", `given ${p}; allowed: 10, 30 or a multiple of 60`);
+    if (!(p === 10 || p === 20 || p === 30 || (p >= 60 && p % 60 === 0))) problem("alarm_period_seconds", `given ${p}; allowed: 10, 20, 30 or a multiple of 60`);
   });
   // GitHub.
   rule(() => {
@@ -171,14 +172,10 @@ function consistency(env: string, v: Tfvars, problem: (key: string, message: str
   });
   // Policy exceptions: known rule ids, real reasons, address patterns.
   rule(() => checkPolicyExceptions(v.policy_exceptions, problem));
-  // Tags.
-  rule(() => {
-    for (const [k, val] of Object.entries(v.tags)) {
-      if (k.toLowerCase().startsWith("aws:")) problem(`tags.${k}`, "the aws: prefix is reserved by AWS");
-      if (k.length < 1 || k.length > 128) problem(`tags.${k}`, `key length ${k.length}; allowed 1..128`);
-      if (val.length > 256) problem(`tags.${k}`, `value length ${val.length}; allowed 0..256`);
-    }
-  });
+  // Tags: IAM's character set, case-insensitive keys, the 50-tag limit with the stack's own.
+  rule(() => tagProblems(v.tags, STACK_TAG_KEYS, problem));
+  // Construct checks and AWS limits (rules.ts).
+  serviceRules(env, v, problem, rule);
 }
 
 function deepFreeze<T>(o: T): T {
@@ -274,27 +271,14 @@ export async function parseEnvironmentConfig(file: string, text: string, backend
 
   const problems: ConfigProblem[] = [];
   const problem = problemCollector(text, problems);
+  templateProblems(raw, problem);
   const schema = tfvarsSchema(isProductionName(env));
   const result = schema.safeParse(raw);
   if (!result.success) {
-    reportSchemaIssues(schema, result.error.issues, raw, problem, "the config reference in README.md");
+    reportSchemaIssues(schema, result.error.issues, raw, problem, "the config reference in README.md", text);
     // Still run every cross-field rule whose keys are valid on their own, so that one run
     // reports all of the file's problems.
-    const shape = schema.shape as Record<string, z.ZodType>;
-    const valid: Record<string, unknown> = {};
-    for (const [k, field] of Object.entries(shape)) {
-      const r = field.safeParse((raw as Record<string, unknown>)[k]);
-      if (r.success) valid[k] = r.data;
-    }
-    const partial = new Proxy(valid, {
-      // A key that failed its own check, or a missing required one, skips the rules reading it.
-      get: (target, k: string) => {
-        if (k in target || !(k in shape)) return target[k];
-        if (k in raw || !shape[k].safeParse(undefined).success) throw SKIP;
-        return undefined;
-      },
-    }) as Tfvars;
-    consistency(env, partial, problem);
+    consistency(env, partialValues(schema, raw, SKIP) as Tfvars, problem);
     throw new ConfigError(file, problems);
   }
   const v = result.data;
@@ -306,7 +290,10 @@ export async function parseEnvironmentConfig(file: string, text: string, backend
   return deepFreeze({ ...toConfig(env, file, v), backend });
 }
 
-/** Reads and validates `config/<env>.tfvars`. */
+/**
+ * Reads and validates `config/<env>.tfvars` and its backend file: both are validated, and the
+ * problems of both are reported together.
+ */
 export async function loadEnvironmentConfig(file: string): Promise<EnvironmentConfig> {
   let text: string;
   try {
@@ -314,31 +301,93 @@ export async function loadEnvironmentConfig(file: string): Promise<EnvironmentCo
   } catch (e) {
     throw new ConfigError(file, [{ key: "", message: `cannot be read (${(e as NodeJS.ErrnoException).code ?? String(e)}); create it from config/dev.tfvars` }]);
   }
-  return parseEnvironmentConfig(file, text, await loadBackendConfigFor(file));
+  const backend = await settle(loadBackendConfigFor(file));
+  if (backend.error) {
+    // Validate the tfvars too (without the backend's bucket) so both files' problems come together.
+    const own = await settle(parseEnvironmentConfig(file, text));
+    throw combine(file, [backend.error, ...(own.error ? [own.error] : [])]);
+  }
+  return parseEnvironmentConfig(file, text, backend.value);
+}
+
+async function settle<T>(p: Promise<T>): Promise<{ value?: T; error?: unknown }> {
+  try {
+    return { value: await p };
+  } catch (error) {
+    return { error };
+  }
+}
+
+/**
+ * One ConfigError of several files' errors, each problem naming its own file; any error that is
+ * not a ConfigError is a bug, rethrown as such with the file being loaded.
+ */
+function combine(where: string, errors: readonly unknown[]): ConfigError {
+  const problems: ConfigProblem[] = [];
+  for (const e of errors) {
+    if (!(e instanceof ConfigError)) throw internalError(where, e);
+    problems.push(...e.problems.map((p) => ({ ...p, file: p.file ?? e.file })));
+  }
+  return new ConfigError(where, problems);
+}
+
+/** An unexpected failure while loading `file`: a bug in this toolkit, not a config problem. */
+export class ConfigBug extends Error {
+  constructor(
+    readonly file: string,
+    readonly cause: unknown,
+  ) {
+    super(`internal error while loading ${file}: ${cause instanceof Error ? cause.message : String(cause)}. This is a bug in the toolkit, not in your config; please report it with the file.`);
+    this.name = "ConfigBug";
+  }
+}
+
+function internalError(file: string, e: unknown): Error {
+  return e instanceof ConfigBug ? e : new ConfigBug(file, e);
 }
 
 /** Every `*.tfvars` in `dir`, all validated; all problems of all files are reported together. */
 export async function loadAllEnvironmentConfigs(dir: string): Promise<EnvironmentConfig[]> {
   const files = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith(".tfvars")).sort() : [];
   if (files.length === 0) throw new ConfigError(dir, [{ key: "", message: "holds no <env>.tfvars file; add config/dev.tfvars" }]);
-  const results = await Promise.allSettled(files.map((f) => loadEnvironmentConfig(path.join(dir, f))));
-  const errors = results.flatMap((r) => (r.status === "rejected" ? [r.reason] : []));
-  if (errors.length > 0) {
-    if (errors.every((e) => e instanceof ConfigError)) {
-      throw new ConfigError(dir, (errors as ConfigError[]).flatMap((e) => e.problems.map((p) => ({ ...p, file: p.file ?? e.file }))));
-    }
-    throw errors.find((e) => !(e instanceof ConfigError));
-  }
-  return results.map((r) => (r as PromiseFulfilledResult<EnvironmentConfig>).value);
+  const results = await Promise.all(files.map((f) => settle(guarded(path.join(dir, f), () => loadEnvironmentConfig(path.join(dir, f))))));
+  const errors = results.flatMap((r) => (r.error !== undefined ? [r.error] : []));
+  if (errors.length > 0) throw combine(dir, errors);
+  return results.map((r) => r.value!);
 }
 
-/** Everything in `config/`: each environment (with its backend) and the state stack's settings, checked across files. */
+/** Runs `load`; an error that is not a ConfigError becomes a ConfigBug naming `file`. */
+async function guarded<T>(file: string, load: () => Promise<T>): Promise<T> {
+  try {
+    return await load();
+  } catch (e) {
+    if (e instanceof ConfigError) throw e;
+    throw internalError(file, e);
+  }
+}
+
+/**
+ * Everything in `config/`: each environment (with its backend) and the state stack's settings,
+ * checked across files. Every file is validated on its own and all their problems are reported
+ * together, in one ConfigError.
+ */
 export async function loadProjectConfig(dir: string): Promise<{ environments: EnvironmentConfig[]; state?: StateConfig }> {
-  const [environments, state] = await Promise.all([loadAllEnvironmentConfigs(dir), loadStateConfig(dir)]);
+  const [environments, state] = await Promise.all([settle(loadAllEnvironmentConfigs(dir)), settle(guarded(path.join(dir, "state.hcl"), () => loadStateConfig(dir)))]);
+  if (environments.error !== undefined || state.error !== undefined) {
+    throw combine(dir, [environments.error, state.error].filter((e) => e !== undefined));
+  }
   const problems = crossCheckBackends(
-    environments.flatMap((e) => (e.backend ? [e.backend] : [])),
-    state,
+    environments.value!.flatMap((e) => (e.backend ? [e.backend] : [])),
+    state.value,
   );
+  // A backend file without its environment would be ignored silently.
+  const envs = new Set(environments.value!.map((e) => e.environment));
+  for (const f of fs.readdirSync(dir).sort()) {
+    const m = /^backend-(.+)\.hcl$/.exec(f);
+    if (m && !envs.has(m[1])) {
+      problems.push({ file: path.join(dir, f), key: "", message: `belongs to no environment: there is no ${m[1]}.tfvars beside it (environments: ${[...envs].join(", ")}); rename it to backend-<env>.hcl or delete it` });
+    }
+  }
   if (problems.length > 0) throw new ConfigError(dir, problems);
-  return { environments, state };
+  return { environments: environments.value!, state: state.value };
 }

@@ -17,6 +17,7 @@ import { z } from "zod";
 import { RULE_IDS } from "../policy/rules";
 import type { PolicyException } from "../policy/types";
 import { nearestKey, show } from "./hcl";
+import { CONFIG_RULE_IDS } from "./rules";
 
 /** Shortest reason accepted: a sentence, not "ok" or "todo". */
 export const MIN_REASON_LENGTH = 12;
@@ -45,9 +46,10 @@ export type PolicyExceptionsValue = z.infer<ReturnType<typeof policyExceptionsSc
 export function checkPolicyExceptions(value: PolicyExceptionsValue, problem: (key: string, message: string) => void): void {
   for (const [rule, entry] of Object.entries(value)) {
     const key = `policy_exceptions.${rule}`;
-    if (!RULE_IDS.includes(rule)) {
-      const near = nearestKey(rule, RULE_IDS);
-      problem(key, `given rule ${show(rule)}, which is no rule of the policy pack${near ? `; did you mean ${show(near)}?` : ""} Allowed: ${RULE_IDS.join(", ")}`);
+    if (!RULE_IDS.includes(rule) && !CONFIG_RULE_IDS.includes(rule)) {
+      const known = [...RULE_IDS, ...CONFIG_RULE_IDS];
+      const near = nearestKey(rule, known);
+      problem(key, `given rule ${show(rule)}, which is no rule of the policy pack${near ? `; did you mean ${show(near)}?` : ""} Allowed: ${known.join(", ")}`);
     }
     if (entry.reason.trim().length < MIN_REASON_LENGTH) {
       problem(`${key}.reason`, `given ${show(entry.reason)}; every exception needs a reason of at least ${MIN_REASON_LENGTH} characters saying why the finding is accepted`);
@@ -60,7 +62,11 @@ export function checkPolicyExceptions(value: PolicyExceptionsValue, problem: (ke
   }
 }
 
-/** The map as the list lib/policy takes (one exception per rule id, so their order does not matter). */
+/**
+ * The map as the list lib/policy takes (one exception per rule id, so their order does not
+ * matter). Exceptions to the config layer's own rules (CONFIG_RULE_IDS) were used at load time
+ * and are not the policy pack's.
+ */
 export function toPolicyExceptions(value: PolicyExceptionsValue): PolicyException[] {
-  return Object.entries(value).map(([rule, e]) => ({ rule, reason: e.reason.trim(), ...(e.resources ? { resources: [...e.resources] } : {}) }));
+  return Object.entries(value).filter(([rule]) => !CONFIG_RULE_IDS.includes(rule)).map(([rule, e]) => ({ rule, reason: e.reason.trim(), ...(e.resources ? { resources: [...e.resources] } : {}) }));
 }

@@ -10,8 +10,13 @@ export const LOG_RETENTION_DAYS = [
   1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
 ] as const;
 
-/** Valid task-level CPU units and the memory (MiB) range each allows. */
+/**
+ * Valid task-level CPU units and the memory (MiB) range each allows. 128 (0.125 vCPU) is
+ * allowed for tasks on EC2 instances (ECS Developer Guide, "Task size": 128 to 196608 CPU units on
+ * EC2); its row keeps the memory of the smallest sizes.
+ */
 export const TASK_CPU_MEMORY: Readonly<Record<number, readonly [number, number]>> = {
+  128: [256, 1024],
   256: [512, 2048],
   512: [1024, 4096],
   1024: [2048, 8192],
@@ -36,8 +41,9 @@ export function tfvarsSchema(prod: boolean) {
     .object({
       service_name: z
         .string()
-        .regex(/^[a-z][a-z0-9-]*[a-z0-9]$/, { message: "lowercase letters, digits and hyphens, starting with a letter" }),
-      region: z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, { message: "an AWS region code such as eu-west-1" }),
+        .regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/, { message: "lowercase letters, digits and hyphens, starting and ending with a letter or digit" }),
+      // Checked against the region table (aws-data.ts) by the rules.
+      region: z.string(),
       aws_account_id: z.string().regex(/^\d{12}$/, { message: "12 digits" }).optional(),
       tags: z.record(z.string(), z.string()).default({}),
 
@@ -64,12 +70,8 @@ export function tfvarsSchema(prod: boolean) {
         .optional(),
       hosted_zone_id: z.string().regex(/^Z[A-Z0-9]{1,31}$/, { message: "a Route 53 hosted zone id such as Z0123456789ABC" }).optional(),
       allow_plain_http: z.boolean().default(false),
-      tls_policy: z
-        .string()
-        .regex(/^ELBSecurityPolicy-(TLS13-1-[23]|TLS13-1-2-(Res-)?(Ext[12]-)?|FS-1-2-Res-)/, {
-          message: "an ELB security policy with TLS 1.2 or 1.3 as the minimum, e.g. ELBSecurityPolicy-TLS13-1-2-2021-06",
-        })
-        .default("ELBSecurityPolicy-TLS13-1-2-2021-06"),
+      // Checked against the ELB security policy list (aws-data.ts) by the rules.
+      tls_policy: z.string().default("ELBSecurityPolicy-TLS13-1-2-2021-06"),
       deletion_protection: z.boolean().default(prod),
       access_logs_bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { message: "an S3 bucket name" }).optional(),
       initial_weights: perColour(int(0, 999)).default({ blue: 100, green: 0 }),
@@ -124,9 +126,20 @@ export function tfvarsSchema(prod: boolean) {
         .string()
         .regex(/^repo:[^*?\s]+$/, { message: 'a subject prefix starting with "repo:" with no * or ? (e.g. repo:acme/webapp or repo:acme@123/webapp@456)' })
         .optional(),
-      github_plan_subjects: z.array(z.string().regex(/^[^*?\s]+$/, { message: "an exact subject suffix with no * or ?" })).default(["pull_request"]),
+      github_plan_subjects: z
+        .array(
+          z.string().regex(/^(pull_request|ref:refs\/[A-Za-z0-9._/-]+|environment:[^:\s*?]+)$/, {
+            message: 'an exact subject suffix with no * or ?: "pull_request", "ref:refs/heads/NAME" or "environment:NAME"',
+          }),
+        )
+        .min(1)
+        .default(["pull_request"]),
       github_deploy_refs: z
-        .array(z.string().regex(/^refs\/(heads|tags)\/[^*?\s]+$/, { message: "an exact ref such as refs/heads/main, no * or ?" }))
+        .array(
+          z.string().regex(/^refs\/(heads|tags)\/[A-Za-z0-9._/-]+$/, {
+            message: "an exact ref such as refs/heads/main, no * or ? (refs/heads/ or refs/tags/, then letters, digits, . _ / -)",
+          }),
+        )
         .default(prod ? [] : ["refs/heads/main"]),
       github_deploy_environments: z
         .array(z.string().regex(/^[^*?\s:]+$/, { message: "a GitHub environment name with no * ? : or spaces" }))
