@@ -121,6 +121,10 @@ policy_exceptions = {
     reason    = "ecs:DeregisterTaskDefinition has no resource-level permission and no condition key; Terraform calls it for every replaced revision, and it stops no running task."
     resources = ["aws_iam_role_policy.github_deploy-policy_*#EcsDeregisterTaskDefinition"]
   }
+  "LOGS-RETENTION-YEAR" = {
+    reason    = "dev keeps logs 7 days (log_retention_in_days, flow_log_retention_in_days): its logs serve debugging, not audit, and are torn down with it. prod keeps 365 days."
+    resources = ["aws_cloudwatch_log_group.logs_*", "aws_cloudwatch_log_group.network_flow-logs_*"]
+  }
   "ECS-READONLY-ROOT-FS" = {
     reason    = "Off until the image is known to write nowhere but /tmp: many images write to their working directory or /var and would not start (ColourService readonlyRootFilesystem)."
     resources = ["aws_ecs_task_definition.service-*_task-definition_*"]

@@ -57,7 +57,11 @@ export interface GithubOidcProps {
   readonly passRoleArns: readonly string[];
   /** Role of the VPC flow logs, passed to `vpc-flow-logs.amazonaws.com` only. @default - none may be passed */
   readonly flowLogsRoleArn?: string;
-  /** SSM path of this stack's parameters, e.g. `/webapp/dev` (the parameters are `<path>/<NAME>`). */
+  /**
+   * SSM path of this stack's secrets, e.g. `/webapp/dev`. Neither role gets any right on it: no
+   * role a pull request can assume may read a secret, and the deploy role neither reads nor writes
+   * them (lib/secrets.ts). Validated, so a malformed path fails at synth.
+   */
   readonly ssmParameterPath: string;
   /**
    * Tag key every resource of the stack carries (through the provider's `default_tags`). EC2
