@@ -49,7 +49,8 @@ desired_count   = { blue = 1, green = 1 }
 autoscaling_min_capacity = 1
 autoscaling_max_capacity = 2
 
-# SSM SecureString parameters /webapp/dev/<NAME>, injected as environment variables.
+# SSM SecureString parameters /webapp/dev/<NAME>, injected as environment variables. Terraform
+# does not create them: put each once with the key alias/webapp-dev-secrets (README.md, "Security").
 secrets = ["DATABASE_URL"]
 
 # ---- EC2 capacity ----------------------------------------------------------------------------

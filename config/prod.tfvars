@@ -25,6 +25,7 @@ test_listener_cidrs = ["203.0.113.0/24"] # office / VPN range
 certificate_arn     = "arn:aws:acm:eu-west-1:222222222222:certificate/00000000-0000-0000-0000-000000000000"
 tls_policy          = "ELBSecurityPolicy-TLS13-1-2-2021-06"
 deletion_protection = true
+waf_enabled         = true # AWS managed rule groups and a per-IP rate limit (waf_rate_limit, 2000 per 5 minutes)
 # ALB access logs go to a bucket the stack creates (create_access_logs_bucket, on in prod), or set
 # access_logs_bucket = "acme-alb-access-logs" to use an existing one.
 
@@ -51,6 +52,7 @@ desired_count   = { blue = 2, green = 2 }
 autoscaling_min_capacity = 2
 autoscaling_max_capacity = 6
 
+# Put each once with the key alias/webapp-prod-secrets (README.md, "Security"); Terraform only references them.
 secrets = ["DATABASE_URL"]
 
 # ---- EC2 capacity ----------------------------------------------------------------------------
