@@ -9,8 +9,30 @@ import { configOf, synthStack } from "./support/stacks";
 import { ACCOUNT, decide, OTHER_ACCOUNT, SimStack } from "./support/iam-sim";
 
 const stacks: Record<string, SimStack> = {};
+/** prod (its backend: state bucket and key) with every optional feature that adds IAM statements: an issued certificate and DNS, a longer service name. */
+const EVERYTHING_ON = (text: string) =>
+  text.replace(/^service_name = "webapp"$/m, 'service_name = "a-long-name-svc"').replace(/^certificate_arn .*$/m, "") +
+  `
+domain_name     = "app.example.com"
+hosted_zone_id  = "Z0123456789ABCDEFGHIJ"
+alarm_email     = "oncall@example.com"
+`;
 beforeAll(async () => {
   for (const env of ["dev", "prod"]) stacks[env] = new SimStack(synthStack(await configOf(env)));
+  stacks.everything = new SimStack(synthStack(await configOf("prod", EVERYTHING_ON)));
+});
+
+test.each(["dev", "prod", "everything"])("%s: every role's inline policies fit IAM's 10,240 characters, every managed policy (the boundary too) 6,144", (name) => {
+  const s = stacks[name];
+  // IAM counts the document without whitespace, with references resolved to ARNs.
+  const size = (policy: string) => JSON.stringify(s.doc(policy)).length;
+  const inlineByRole = new Map<string, number>();
+  for (const [, p] of s.resources("aws_iam_role_policy")) inlineByRole.set(p.role, (inlineByRole.get(p.role) ?? 0) + size(p.policy));
+  const over = [...inlineByRole].filter(([, n]) => n > 10240);
+  expect(over).toEqual([]);
+  const managed = s.resources("aws_iam_policy").map(([, p]) => [p.name, size(p.policy)] as const);
+  expect(managed.map(([n]) => n)).toEqual(expect.arrayContaining([expect.stringMatching(/-boundary$/), expect.stringMatching(/-github-deploy-edge$/)]));
+  expect(managed.filter(([, n]) => n > 6144)).toEqual([]);
 });
 
 const ADMIN = { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }] };
