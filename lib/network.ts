@@ -13,6 +13,7 @@ import { Subnet } from "@cdktf/provider-aws/lib/subnet";
 import { Vpc } from "@cdktf/provider-aws/lib/vpc";
 import { Construct } from "constructs";
 import type { NatGatewayMode } from "./config/types";
+import { serviceTrust } from "./iam-policy";
 
 export interface NetworkProps {
   /** Prefix of every resource name, e.g. `webapp-dev`. */
@@ -32,6 +33,17 @@ export interface NetworkProps {
   readonly natGatewayMode?: NatGatewayMode;
   /** Retention of the VPC flow log group. @default 30 */
   readonly flowLogRetentionInDays?: number;
+  /** Region of the stack: the flow-logs role trusts VPC Flow Logs of this region only. */
+  readonly region: string;
+  /**
+   * The stack's account (a token at synth: the ECR repository's `registry_id`): the flow-logs
+   * role's trust requires `aws:SourceAccount` = this account and `aws:SourceArn` in it.
+   */
+  readonly accountId: string;
+  /** Permissions boundary of the flow-logs role (lib/boundary.ts). */
+  readonly permissionsBoundaryArn: string;
+  /** @default "aws" */
+  readonly partition?: string;
 }
 
 /**
@@ -128,19 +140,12 @@ export class Network extends Construct {
     });
     this.flowLogsRole = new IamRole(this, "flow-logs-role", {
       name: `${props.namePrefix}-vpc-flow-logs`,
-      assumeRolePolicy: JSON.stringify({
-        Version: "2012-10-17",
-        Statement: [
-          {
-            Effect: "Allow",
-            Principal: { Service: "vpc-flow-logs.amazonaws.com" },
-            Action: "sts:AssumeRole",
-            // Exception, written down: no aws:SourceAccount confused-deputy condition, because the
-            // account id is not known at synth time without an AWS call (the stacks plan offline).
-            // The role can only write to this one log group, which bounds the risk.
-          },
-        ],
+      // Confused deputy: only flow logs of this account, in this region, may use the role.
+      assumeRolePolicy: serviceTrust("vpc-flow-logs.amazonaws.com", {
+        account: props.accountId,
+        sourceArn: `arn:${props.partition ?? "aws"}:ec2:${props.region}:${props.accountId}:vpc-flow-log/*`,
       }),
+      permissionsBoundary: props.permissionsBoundaryArn,
     });
     const role = this.flowLogsRole;
     new IamRolePolicy(this, "flow-logs-policy", {

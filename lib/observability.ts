@@ -5,6 +5,43 @@ import { SnsTopicPolicy } from "@cdktf/provider-aws/lib/sns-topic-policy";
 import { SnsTopicSubscription } from "@cdktf/provider-aws/lib/sns-topic-subscription";
 import { Construct } from "constructs";
 import { COLOURS, type Colour, type PerColour } from "./config/types";
+import { policy, type Statement } from "./iam-policy";
+import { StackKey } from "./kms-key";
+
+/**
+ * What CloudWatch needs of the alarm topic's key, and no more: data keys to encrypt a message
+ * and Decrypt to use them, only on behalf of this account (SNS developer guide, key
+ * management, "compatibility with AWS services"). Pure.
+ */
+export function alarmKeyUsage(accountId: string): Statement[] {
+  return [
+    {
+      Sid: "CloudWatchAlarmsOfThisAccount",
+      Effect: "Allow",
+      Principal: { Service: "cloudwatch.amazonaws.com" },
+      Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
+      Resource: "*",
+      Condition: { StringEquals: { "aws:SourceAccount": accountId } },
+    },
+  ];
+}
+
+/** The alarm topic's policy: CloudWatch may publish for this stack's alarms of this account only. Pure. */
+export function alarmTopicStatements(input: { topicArn: string; partition: string; region: string; accountId: string; namePrefix: string }): Statement[] {
+  return [
+    {
+      Sid: "CloudWatchAlarmsOnly",
+      Effect: "Allow",
+      Principal: { Service: "cloudwatch.amazonaws.com" },
+      Action: ["sns:Publish"],
+      Resource: input.topicArn,
+      Condition: {
+        StringEquals: { "aws:SourceAccount": input.accountId },
+        ArnLike: { "aws:SourceArn": `arn:${input.partition}:cloudwatch:${input.region}:${input.accountId}:alarm:${input.namePrefix}-*` },
+      },
+    },
+  ];
+}
 
 export interface ObservabilityProps {
   /** e.g. `webapp-dev`: alarms are `<namePrefix>-<colour>-<what>`. */
@@ -28,8 +65,13 @@ export interface ObservabilityProps {
   readonly periodSeconds?: number;
   /** Subscribed to the alarm topic. @default - no subscription */
   readonly alarmEmail?: string;
-  /** KMS key of the topic. @default "alias/aws/sns" */
-  readonly kmsKeyArn?: string;
+  /**
+   * The stack's account (a token at synth: the ECR repository's `registry_id`): the topic's key
+   * and policy accept CloudWatch only on behalf of this account's alarms.
+   */
+  readonly accountId: string;
+  /** @default "aws" */
+  readonly partition?: string;
 }
 
 /** The alarm kinds each colour gets, in a stable order (their names are stack outputs). */
@@ -43,6 +85,8 @@ export type ColourAlarm = (typeof COLOUR_ALARMS)[number];
  */
 export class Observability extends Construct {
   public readonly topic: SnsTopic;
+  /** The topic's customer-managed key. */
+  public readonly key: StackKey;
   public readonly alarms: PerColour<Record<ColourAlarm, CloudwatchMetricAlarm>>;
   /** Plain names, known at synth time: the weight-flip CLI gates on these. */
   public readonly alarmNames: PerColour<string[]>;
@@ -65,26 +109,24 @@ export class Observability extends Construct {
     if (!Number.isInteger(evaluationPeriods) || evaluationPeriods < 1 || evaluationPeriods > 100) fail(`evaluationPeriods must be 1..100, got ${evaluationPeriods}`);
     if (!(period === 10 || period === 20 || period === 30 || (period >= 60 && period % 60 === 0))) fail(`periodSeconds must be 10, 20, 30 or a multiple of 60, got ${period}`);
 
+    const partition = props.partition ?? "aws";
+    // A customer-managed key: CloudWatch cannot publish to a topic under the AWS-managed
+    // alias/aws/sns, whose policy cannot grant it kms:GenerateDataKey* / kms:Decrypt; the alarms
+    // would fire and nobody would be told.
+    this.key = new StackKey(this, "alarms-key", {
+      aliasName: `${props.namePrefix}-alarms`,
+      description: `SNS topic ${props.namePrefix}-alarms: CloudWatch alarms of this account publish to it`,
+      accountId: props.accountId,
+      partition,
+      usage: alarmKeyUsage(props.accountId),
+    });
     this.topic = new SnsTopic(this, "alarms", {
       name: `${props.namePrefix}-alarms`,
-      kmsMasterKeyId: props.kmsKeyArn ?? "alias/aws/sns",
+      kmsMasterKeyId: this.key.key.arn,
     });
     new SnsTopicPolicy(this, "alarms-policy", {
       arn: this.topic.arn,
-      policy: JSON.stringify({
-        Version: "2012-10-17",
-        Statement: [
-          {
-            Sid: "CloudWatchAlarmsOnly",
-            Effect: "Allow",
-            Principal: { Service: "cloudwatch.amazonaws.com" },
-            Action: "sns:Publish",
-            Resource: this.topic.arn,
-            // Only this stack's alarms (the account is whichever owns the topic).
-            Condition: { ArnLike: { "aws:SourceArn": `arn:aws:cloudwatch:${props.region}:*:alarm:${props.namePrefix}-*` } },
-          },
-        ],
-      }),
+      policy: policy(alarmTopicStatements({ topicArn: this.topic.arn, partition, region: props.region, accountId: props.accountId, namePrefix: props.namePrefix })),
     });
     if (props.alarmEmail) {
       new SnsTopicSubscription(this, "alarms-email", { topicArn: this.topic.arn, protocol: "email", endpoint: props.alarmEmail });

@@ -1,7 +1,9 @@
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { S3Backend, TerraformOutput, TerraformStack } from "cdktf";
 import { Construct } from "constructs";
+import { AccessLogBucket } from "../lib/access-log-bucket";
 import { BlueGreenLoadBalancer } from "../lib/alb";
+import { PermissionsBoundary } from "../lib/boundary";
 import { COLOURS, type Colour, type EnvironmentConfig, type PerColour } from "../lib/config/types";
 import { DnsAlias, DnsCertificate } from "../lib/dns";
 import { ContainerRepository } from "../lib/ecr";
@@ -13,8 +15,9 @@ import { ServiceLogGroups } from "../lib/log-groups";
 import { Network } from "../lib/network";
 import { Observability } from "../lib/observability";
 import { OUTPUTS, type StateBackendOutput } from "../lib/outputs";
-import { ServiceSecrets } from "../lib/secrets";
+import { secretParameterArn, ServiceSecrets } from "../lib/secrets";
 import { SecurityGroups } from "../lib/security-groups";
+import { WebAcl } from "../lib/waf";
 
 export interface ServiceStackProps {
   /** The validated environment config (lib/config). */
@@ -42,6 +45,25 @@ export class ServiceStack extends TerraformStack {
     });
     const stateBackend = this.backend(id, c);
 
+    // Constructed first: nothing it needs, and its registry_id is the account id, known at apply
+    // without a data source (offline plan keeps working). Trusts, key and topic policies and the
+    // boundary pin this account with it.
+    const ecr = new ContainerRepository(this, "ecr", {
+      name: prefix,
+      immutableTags: c.ecrImmutableTags,
+      keepTaggedImages: c.ecrKeepTaggedImages,
+      untaggedExpiryDays: c.ecrUntaggedExpiryDays,
+    });
+    const accountId = ecr.repository.registryId;
+    const secretsPath = `/${c.serviceName}/${c.environment}`;
+    const boundary = new PermissionsBoundary(this, "boundary", {
+      namePrefix: prefix,
+      region: c.region,
+      accountId,
+      ecrRepositoryArn: ecr.repository.arn,
+      ssmParameterPath: secretsPath,
+    });
+
     const network = new Network(this, "network", {
       namePrefix: prefix,
       vpcCidr: c.vpcCidr,
@@ -50,6 +72,9 @@ export class ServiceStack extends TerraformStack {
       privateSubnetCidrs: c.privateSubnetCidrs,
       natGatewayMode: c.natGatewayMode,
       flowLogRetentionInDays: c.flowLogRetentionInDays,
+      region: c.region,
+      accountId,
+      permissionsBoundaryArn: boundary.arn,
     });
     const sgs = new SecurityGroups(this, "security-groups", {
       namePrefix: prefix,
@@ -60,20 +85,24 @@ export class ServiceStack extends TerraformStack {
       testListenerCidrs: c.testListenerCidrs,
       containerPort: c.containerPort,
     });
-    const ecr = new ContainerRepository(this, "ecr", {
-      name: prefix,
-      immutableTags: c.ecrImmutableTags,
-      keepTaggedImages: c.ecrKeepTaggedImages,
-      untaggedExpiryDays: c.ecrUntaggedExpiryDays,
-    });
-    const secretsPath = `/${c.serviceName}/${c.environment}`;
-    const secrets = new ServiceSecrets(this, "secrets", { pathPrefix: secretsPath, names: c.secrets });
     const logs = new ServiceLogGroups(this, "logs", { namePrefix: prefix, retentionInDays: c.logRetentionInDays });
     const roles = new EcsRoles(this, "ecs-roles", {
       namePrefix: prefix,
+      region: c.region,
+      accountId,
+      permissionsBoundaryArn: boundary.arn,
       ecrRepositoryArn: ecr.repository.arn,
       logGroupArns: COLOURS.map((colour) => logs.byColour[colour].arn),
-      secretParameterArns: Object.values(secrets.parameterArns),
+      // The roles come before the secrets' key, whose policy names the execution role.
+      secretParameterArns: c.secrets.map((name) => secretParameterArn({ region: c.region, accountId, pathPrefix: secretsPath, name })),
+    });
+    const secrets = new ServiceSecrets(this, "secrets", {
+      pathPrefix: secretsPath,
+      names: c.secrets,
+      region: c.region,
+      accountId,
+      executionRoleArn: roles.executionRole.arn,
+      keyAliasName: `${prefix}-secrets`,
     });
     new GithubOidc(this, "github", {
       namePrefix: prefix,
@@ -95,7 +124,14 @@ export class ServiceStack extends TerraformStack {
       stateBucket: c.backend?.bucket ?? c.stateBucket,
       stateKey: c.backend?.key,
       stateLockTable: c.backend?.dynamodbTable,
+      permissionsBoundaryArn: boundary.arn,
     });
+
+    // ALB access logs: an existing bucket from config, else (prod's default) one the stack creates.
+    const logBucket =
+      !c.accessLogsBucket && c.createAccessLogsBucket
+        ? new AccessLogBucket(this, "access-logs", { namePrefix: prefix, region: c.region, accountId, expiryDays: c.accessLogsExpiryDays })
+        : undefined;
 
     const certificate = c.domainName && c.hostedZoneId ? new DnsCertificate(this, "dns-certificate", { domainName: c.domainName, hostedZoneId: c.hostedZoneId }) : undefined;
     const alb = new BlueGreenLoadBalancer(this, "alb", {
@@ -118,8 +154,12 @@ export class ServiceStack extends TerraformStack {
       initialWeights: c.initialWeights,
       stickinessSeconds: c.stickinessSeconds,
       deletionProtection: c.deletionProtection,
-      accessLogsBucket: c.accessLogsBucket,
+      accessLogsBucket: c.accessLogsBucket ?? logBucket?.bucket.id,
+      accessLogsDependsOn: logBucket ? [logBucket.policy] : [],
     });
+    if (c.wafEnabled) {
+      new WebAcl(this, "waf", { namePrefix: prefix, loadBalancerArn: alb.loadBalancer.arn, managedRuleGroups: c.wafManagedRuleGroups, rateLimit: c.wafRateLimit });
+    }
     if (c.domainName && c.hostedZoneId) {
       new DnsAlias(this, "dns-alias", {
         domainName: c.domainName,
@@ -190,6 +230,7 @@ export class ServiceStack extends TerraformStack {
       evaluationPeriods: c.alarmEvaluationPeriods,
       periodSeconds: c.alarmPeriodSeconds,
       alarmEmail: c.alarmEmail,
+      accountId,
     });
 
     const output = (name: string, value: unknown, description: string) => new TerraformOutput(this, name, { value, description });

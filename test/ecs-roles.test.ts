@@ -10,12 +10,25 @@ const SECRET_KEY = "arn:aws:ssm:eu-west-1:111111111111:parameter/svc/dev/API_KEY
 const KMS = "arn:aws:kms:eu-west-1:111111111111:key/0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0";
 const ECS_AGENT_POLICY = "arn:aws:iam::aws:policy/service-role/AmazonEC2ContainerServiceforEC2Role";
 const SSM_CORE_POLICY = "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore";
+const BOUNDARY = "arn:aws:iam::111111111111:policy/svc-dev-boundary";
+/** The ECS tasks trust, pinned to the stack's account and region (confused deputy). */
+const TASKS_TRUST = [
+  {
+    Effect: "Allow",
+    Principal: { Service: "ecs-tasks.amazonaws.com" },
+    Action: "sts:AssumeRole",
+    Condition: { StringEquals: { "aws:SourceAccount": "111111111111" }, ArnLike: { "aws:SourceArn": "arn:aws:ecs:eu-west-1:111111111111:*" } },
+  },
+];
 
 const base: EcsRolesProps = {
   namePrefix: "svc-dev",
   ecrRepositoryArn: REPO,
   logGroupArns: [LOG_BLUE, LOG_GREEN],
   secretParameterArns: [SECRET_DB, SECRET_KEY],
+  region: "eu-west-1",
+  accountId: "111111111111",
+  permissionsBoundaryArn: BOUNDARY,
 };
 
 interface Stmt {
@@ -34,12 +47,13 @@ function rolesOf(synth: string) {
   const roles = resourcesOf(synth, "aws_iam_role");
   const inline = Object.values(resourcesOf(synth, "aws_iam_role_policy"));
   const attachments = Object.values(resourcesOf(synth, "aws_iam_role_policy_attachment"));
-  const byName: Record<string, { key: string; trust: { Statement: Stmt[] }; statements: Stmt[]; managed: string[] }> = {};
+  const byName: Record<string, { key: string; trust: { Statement: Stmt[] }; statements: Stmt[]; managed: string[]; boundary?: string }> = {};
   for (const [key, role] of Object.entries(roles)) {
     const ref = (v: string) => v === `\${aws_iam_role.${key}.id}` || v === `\${aws_iam_role.${key}.name}`;
     byName[role.name] = {
       key,
       trust: JSON.parse(role.assume_role_policy),
+      boundary: role.permissions_boundary,
       // every route to a permission: role policies, attachments, and the role's own
       // inline_policy / managed_policy_arns arguments
       statements: [...inline.filter((p) => ref(p.role)), ...(role.inline_policy ?? [])].flatMap((p) => JSON.parse(p.policy).Statement as Stmt[]),
@@ -66,7 +80,8 @@ describe("EcsRoles", () => {
   test("defaults: execution role pulls from the one repository, writes its log streams, reads exactly its secrets", () => {
     const roles = rolesOf(synthWith((s) => new EcsRoles(s, "roles", base)));
     const exec = roles["svc-dev-task-execution"];
-    expect(exec.trust.Statement).toEqual([{ Effect: "Allow", Principal: { Service: "ecs-tasks.amazonaws.com" }, Action: "sts:AssumeRole" }]);
+    expect(exec.trust.Statement).toEqual(TASKS_TRUST);
+    expect(exec.boundary).toBe(BOUNDARY);
     const bySid = Object.fromEntries(exec.statements.map((st) => [st.Sid, st]));
     expect(Object.keys(bySid).sort()).toEqual(["EcrLogin", "EcrPull", "Logs", "Secrets"]);
     expect(bySid.EcrLogin).toEqual({ Sid: "EcrLogin", Effect: "Allow", Action: ["ecr:GetAuthorizationToken"], Resource: "*" });
@@ -86,7 +101,8 @@ describe("EcsRoles", () => {
     const roles = rolesOf(synth);
     const task = roles["svc-dev-task"];
     expect(task.key).not.toBe(roles["svc-dev-task-execution"].key);
-    expect(task.trust.Statement).toEqual([{ Effect: "Allow", Principal: { Service: "ecs-tasks.amazonaws.com" }, Action: "sts:AssumeRole" }]);
+    expect(task.trust.Statement).toEqual(TASKS_TRUST);
+    expect(task.boundary).toBe(BOUNDARY);
     expect(task.statements).toEqual([]);
     expect(task.managed).toEqual([]);
     // nothing in the stack attaches policies to it by another route
@@ -98,15 +114,16 @@ describe("EcsRoles", () => {
     const instance = rolesOf(synth)["svc-dev-instance"];
     expect(instance.trust.Statement).toEqual([{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }]);
     expect(instance.managed).toEqual([ECS_AGENT_POLICY]);
+    expect(instance.boundary).toBe(BOUNDARY);
     expect(instance.statements).toEqual([]);
     expect(synth).toHaveResourceWithProperties(IamInstanceProfile, { name: "svc-dev-instance", role: `\${aws_iam_role.${instance.key}.name}` });
     expect(Object.keys(rolesOf(synth)).sort()).toEqual(["svc-dev-instance", "svc-dev-task", "svc-dev-task-execution"]);
   });
 
-  test("override: secretsKmsKeyArn grants kms:Decrypt on that key only", () => {
+  test("override: secretsKmsKeyArn grants kms:Decrypt on that key only, through SSM only", () => {
     const exec = rolesOf(synthWith((s) => new EcsRoles(s, "roles", { ...base, secretsKmsKeyArn: KMS })))["svc-dev-task-execution"];
     const kms = exec.statements.filter((st) => list(st.Action).some((a) => a.startsWith("kms:")));
-    expect(kms).toEqual([{ Sid: "SecretsKey", Effect: "Allow", Action: ["kms:Decrypt"], Resource: [KMS] }]);
+    expect(kms).toEqual([{ Sid: "SecretsKey", Effect: "Allow", Action: ["kms:Decrypt"], Resource: [KMS], Condition: { StringEquals: { "kms:ViaService": "ssm.eu-west-1.amazonaws.com" } } }]);
   });
 
   test("override: no secrets, no SSM permission", () => {

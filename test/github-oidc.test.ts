@@ -12,6 +12,9 @@ const FLOW_LOGS_ROLE = "arn:aws:iam::111111111111:role/svc-dev-vpc-flow-logs";
 const PROVIDER_PATTERN = "arn:aws:iam::*:oidc-provider/token.actions.githubusercontent.com";
 const PARAMETERS = "arn:aws:ssm:eu-west-1:*:parameter/svc/dev/*";
 const EXISTING_PROVIDER = "arn:aws:iam::111111111111:oidc-provider/token.actions.githubusercontent.com";
+const BOUNDARY = "arn:aws:iam::111111111111:policy/svc-dev-boundary";
+/** The AWS managed rule groups a web ACL references (not this stack's, but read-only to it). */
+const MANAGED_RULE_GROUPS = "arn:aws:wafv2:eu-west-1:*:regional/managedruleset/*/*";
 const AUD = "token.actions.githubusercontent.com:aud";
 const SUB = "token.actions.githubusercontent.com:sub";
 
@@ -25,6 +28,7 @@ const base: GithubOidcProps = {
   ssmParameterPath: "/svc/dev",
   scopeTagKey: "Stack",
   scopeTagValue: "svc-dev",
+  permissionsBoundaryArn: BOUNDARY,
 };
 
 interface Stmt {
@@ -64,6 +68,7 @@ const WRITES_ON_STAR_CONDITIONED = [
   "application-autoscaling:TagResource",
   "application-autoscaling:UntagResource",
   "acm:RequestCertificate",
+  "kms:CreateKey",
 ];
 
 function rolesOf(synth: string): Record<string, Role> {
@@ -185,21 +190,25 @@ describe("GithubOidc", () => {
     expect(withAction(deploy(synth()), "iam:CreateOpenIDConnectProvider")).toHaveLength(1);
   });
 
-  test("defaults: plan role is read-only, with this stack's IAM, repository and parameter path; no state rights without a bucket", () => {
+  test("defaults: plan role is read-only, with this stack's IAM and repository; no secret value (no SSM value read, no KMS use); no state rights without a bucket", () => {
     const role = plan(synth());
     const writes = role.statements.filter((st) => st.Effect === "Allow").flatMap((st) => list(st.Action).filter((a) => !READ.test(a)));
     expect(writes).toEqual([]);
-    expect(role.statements.flatMap((st) => list(st.Action)).filter((a) => a.startsWith("s3:"))).toEqual([]);
+    // S3: only the configuration of this stack's access-log buckets, never an object
+    expect(role.statements.filter((st) => list(st.Action).some((a) => a.startsWith("s3:"))).map((st) => [st.Sid, st.Resource])).toEqual([["ReadAccessLogBucket", ["arn:aws:s3:::svc-dev-alb-logs-*"]]]);
+    expect(role.statements.flatMap((st) => list(st.Action)).filter((a) => a.startsWith("s3:") && !/^s3:Get(Bucket|Lifecycle|Encryption|Accelerate|Replication)/.test(a))).toEqual([]);
     expect(withAction(role, "iam:GetRole")[0].Resource).toEqual([
       "arn:aws:iam::*:role/svc-dev-*",
       "arn:aws:iam::*:instance-profile/svc-dev-*",
       "arn:aws:iam::*:policy/svc-dev-github-*",
+      "arn:aws:iam::*:policy/svc-dev-boundary",
       "arn:aws:iam::*:oidc-provider/token.actions.githubusercontent.com",
     ]);
     expect(role.managed).toEqual(["svc-dev-github-read"]);
-    expect(deploy(synth()).managed.sort()).toEqual(["svc-dev-github-deploy-network", "svc-dev-github-read"]);
+    expect(deploy(synth()).managed.sort()).toEqual(["svc-dev-github-deploy-edge", "svc-dev-github-deploy-network", "svc-dev-github-read"]);
     expect(withAction(role, "ecr:DescribeRepositories")[0].Resource).toEqual([REPO]);
-    expect(withAction(role, "ssm:GetParameter")[0].Resource).toEqual(["arn:aws:ssm:eu-west-1:*:parameter/svc/dev/*"]);
+    const actions = role.statements.filter((st) => st.Effect === "Allow").flatMap((st) => list(st.Action));
+    expect(actions.filter((a) => /^ssm:GetParameter|^kms:(Decrypt|ReEncrypt|CreateGrant)|^secretsmanager:GetSecretValue/.test(a))).toEqual([]);
     expect(withAction(role, "ssm:DescribeParameters")[0].Resource).toBe("*");
     expect(role.statements.filter((st) => st.Effect === "Deny")).toEqual([{ Sid: "NoRoleChaining", Effect: "Deny", Action: ["sts:AssumeRole"], Resource: "*" }]);
     expectLeastPrivilege(role.statements, { prefix: "svc-dev", arns: [REPO] });
@@ -217,7 +226,8 @@ describe("GithubOidc", () => {
     const s = synth({ stateBucket: "acme-tf-state", stateKey: "svc/dev.tfstate" });
     const s3 = (role: Role) =>
       role.statements
-        .filter((st) => list(st.Action).some((a) => a.startsWith("s3:")))
+        // every S3 right outside the stack's own access-log buckets (checked in the tests above)
+        .filter((st) => !list(st.Resource).every((r) => r.startsWith("arn:aws:s3:::svc-dev-alb-logs-")) && list(st.Action).some((a) => a.startsWith("s3:")))
         .flatMap((st) => list(st.Action).map((a) => `${a} ${list(st.Resource).join(",")}`))
         .sort();
     expect(s3(plan(s))).toEqual([
@@ -239,7 +249,7 @@ describe("GithubOidc", () => {
 
   test("defaults: every deploy write is limited to this stack; PassRole only on the given roles, to ECS and EC2", () => {
     const role = deploy(synth());
-    expectLeastPrivilege(role.statements, { prefix: "svc-dev", arns: [REPO, PARAMETERS, EXEC_ROLE, TASK_ROLE, INSTANCE_ROLE, PROVIDER_PATTERN] });
+    expectLeastPrivilege(role.statements, { prefix: "svc-dev", arns: [REPO, PARAMETERS, EXEC_ROLE, TASK_ROLE, INSTANCE_ROLE, PROVIDER_PATTERN, MANAGED_RULE_GROUPS] });
     const pass = withAction(role, "iam:PassRole");
     expect(pass).toEqual([
       {
@@ -252,7 +262,7 @@ describe("GithubOidc", () => {
     ]);
   });
 
-  test("defaults: deploy pushes to the one repository; ECS, ELB, logs, alarms, topic, parameters and roles are named by the prefix", () => {
+  test("defaults: deploy pushes to the one repository; ECS, ELB, logs, alarms, topic and roles are named by the prefix; it never writes a parameter", () => {
     const role = deploy(synth());
     for (const a of ["ecr:InitiateLayerUpload", "ecr:UploadLayerPart", "ecr:CompleteLayerUpload", "ecr:PutImage"]) expect(withAction(role, a).map((st) => st.Resource)).toEqual([[REPO]]);
     const resourcesOfAction = (a: string) => withAction(role, a).flatMap((st) => list(st.Resource));
@@ -271,11 +281,14 @@ describe("GithubOidc", () => {
     expect(resourcesOfAction("logs:CreateLogGroup")).toEqual(["arn:aws:logs:eu-west-1:*:log-group:/ecs/svc-dev/*", "arn:aws:logs:eu-west-1:*:log-group:/vpc/svc-dev/*"]);
     expect(resourcesOfAction("cloudwatch:PutMetricAlarm")).toEqual(["arn:aws:cloudwatch:eu-west-1:*:alarm:svc-dev-*", "arn:aws:cloudwatch::*:dashboard/svc-dev"]);
     expect(resourcesOfAction("sns:CreateTopic")).toEqual(["arn:aws:sns:eu-west-1:*:svc-dev-*"]);
-    expect(resourcesOfAction("ssm:PutParameter")).toEqual(["arn:aws:ssm:eu-west-1:*:parameter/svc/dev/*"]);
-    expect(resourcesOfAction("iam:PutRolePolicy")).toEqual(["arn:aws:iam::*:role/svc-dev-*", "arn:aws:iam::*:instance-profile/svc-dev-*"]);
+    expect(resourcesOfAction("ssm:PutParameter")).toEqual([]);
+    expect(resourcesOfAction("iam:PutRolePolicy")).toEqual(["arn:aws:iam::*:role/svc-dev-*"]);
+    expect(withAction(role, "iam:PutRolePolicy")[0].Condition).toEqual({ StringEquals: { "iam:PermissionsBoundary": BOUNDARY } });
+    expect(resourcesOfAction("iam:UpdateAssumeRolePolicy")).toEqual([]);
     expect(resourcesOfAction("autoscaling:UpdateAutoScalingGroup")).toEqual(["arn:aws:autoscaling:eu-west-1:*:autoScalingGroup:*:autoScalingGroupName/svc-dev-*"]);
     expect(withAction(role, "iam:AttachRolePolicy")[0].Condition).toEqual({
       ArnLike: { "iam:PolicyARN": ["arn:aws:iam::aws:policy/service-role/AmazonEC2ContainerServiceforEC2Role", "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"] },
+      StringEquals: { "iam:PermissionsBoundary": BOUNDARY },
     });
   });
 
@@ -301,8 +314,8 @@ describe("GithubOidc", () => {
 
   test("defaults: the deploy role cannot change the GitHub roles nor chain into another role", () => {
     const denies = deploy(synth()).statements.filter((st) => st.Effect === "Deny");
-    expect(denies.map((st) => st.Sid)).toEqual(["NoRoleChaining", "NoSelfModification"]);
-    const self = denies[1];
+    expect(denies.map((st) => st.Sid)).toEqual(["NoRoleChaining", "BoundaryStays", "NoSelfModification"]);
+    const self = denies[2];
     expect(self.Resource).toEqual(["arn:aws:iam::*:role/svc-dev-github-plan", "arn:aws:iam::*:role/svc-dev-github-deploy", "arn:aws:iam::*:policy/svc-dev-github-*"]);
     expect(list(self.Action)).toEqual(expect.arrayContaining(["iam:CreatePolicyVersion", "iam:SetDefaultPolicyVersion"]));
     expect(list(self.Action)).toEqual(expect.arrayContaining(["iam:PutRolePolicy", "iam:AttachRolePolicy", "iam:UpdateAssumeRolePolicy", "iam:DeleteRolePolicy"]));
@@ -310,7 +323,7 @@ describe("GithubOidc", () => {
 
   test("override: allowSelfModification drops only the self-modification deny", () => {
     const denies = deploy(synth({ allowSelfModification: true })).statements.filter((st) => st.Effect === "Deny");
-    expect(denies.map((st) => st.Sid)).toEqual(["NoRoleChaining"]);
+    expect(denies.map((st) => st.Sid)).toEqual(["NoRoleChaining", "BoundaryStays"]);
   });
 
   test("override: flowLogsRoleArn may be passed to VPC flow logs only", () => {
@@ -319,7 +332,7 @@ describe("GithubOidc", () => {
       [[EXEC_ROLE, TASK_ROLE, INSTANCE_ROLE], { StringEquals: { "iam:PassedToService": ["ecs-tasks.amazonaws.com", "ec2.amazonaws.com"] } }],
       [[FLOW_LOGS_ROLE], { StringEquals: { "iam:PassedToService": "vpc-flow-logs.amazonaws.com" } }],
     ]);
-    expectLeastPrivilege(role.statements, { prefix: "svc-dev", arns: [REPO, PARAMETERS, EXEC_ROLE, TASK_ROLE, INSTANCE_ROLE, FLOW_LOGS_ROLE, PROVIDER_PATTERN] });
+    expectLeastPrivilege(role.statements, { prefix: "svc-dev", arns: [REPO, PARAMETERS, EXEC_ROLE, TASK_ROLE, INSTANCE_ROLE, FLOW_LOGS_ROLE, PROVIDER_PATTERN, MANAGED_RULE_GROUPS] });
   });
 
   test("override: hostedZoneId gives record changes in that zone and DNS-validated, tagged certificates", () => {
@@ -327,7 +340,7 @@ describe("GithubOidc", () => {
     expect(withAction(role, "route53:ChangeResourceRecordSets").map((st) => st.Resource)).toEqual([["arn:aws:route53:::hostedzone/Z0123456789ABC"]]);
     expect(withAction(role, "acm:RequestCertificate")[0].Condition).toEqual({ StringEquals: { "acm:ValidationMethod": "DNS", "aws:RequestTag/Stack": "svc-dev" } });
     expect(withAction(role, "acm:DeleteCertificate")[0].Condition).toEqual({ StringEquals: { "aws:ResourceTag/Stack": "svc-dev" } });
-    expectLeastPrivilege(role.statements, { prefix: "svc-dev", arns: [REPO, PARAMETERS, EXEC_ROLE, TASK_ROLE, INSTANCE_ROLE, PROVIDER_PATTERN, "arn:aws:route53:::hostedzone/Z0123456789ABC"] });
+    expectLeastPrivilege(role.statements, { prefix: "svc-dev", arns: [REPO, PARAMETERS, EXEC_ROLE, TASK_ROLE, INSTANCE_ROLE, PROVIDER_PATTERN, MANAGED_RULE_GROUPS, "arn:aws:route53:::hostedzone/Z0123456789ABC"] });
     expect(withAction(deploy(synth()), "route53:ChangeResourceRecordSets")).toEqual([]);
   });
 
@@ -354,7 +367,7 @@ describe("GithubOidc", () => {
     const size = (p: { policy: string }) => JSON.stringify(JSON.parse(p.policy)).length;
     const inline = Object.values(resourcesOf(s, "aws_iam_role_policy"));
     const managed = Object.values(resourcesOf(s, "aws_iam_policy"));
-    expect(managed.map((p) => p.name).sort()).toEqual(["a-long-service-name-prod-github-deploy-network", "a-long-service-name-prod-github-read"]);
+    expect(managed.map((p) => p.name).sort()).toEqual(["a-long-service-name-prod-github-deploy-edge", "a-long-service-name-prod-github-deploy-network", "a-long-service-name-prod-github-read"]);
     for (const p of [...inline, ...managed]) expect(p.policy).not.toContain("${");
     for (const p of inline) expect({ name: p.name, size: size(p), fits: size(p) <= 10240 }).toEqual({ name: p.name, size: size(p), fits: true });
     for (const p of managed) expect({ name: p.name, size: size(p), fits: size(p) <= 6144 }).toEqual({ name: p.name, size: size(p), fits: true });
@@ -396,6 +409,9 @@ describe("IAM modules together", () => {
         secretParameterArns: ["arn:aws:ssm:eu-west-1:111111111111:parameter/svc/dev/DATABASE_URL"],
         secretsKmsKeyArn: "arn:aws:kms:eu-west-1:111111111111:key/0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0",
         enableSsmSessionManager: true,
+        region: "eu-west-1",
+        accountId: "111111111111",
+        permissionsBoundaryArn: BOUNDARY,
       });
       const passRoleArns = [roles.executionRole.arn, roles.taskRole.arn, roles.instanceRole.arn];
       new GithubOidc(s, "github", {

@@ -10,6 +10,9 @@ const base: NetworkProps = {
   availabilityZones: ["eu-west-1a", "eu-west-1b", "eu-west-1c"],
   publicSubnetCidrs: ["10.0.0.0/24", "10.0.1.0/24", "10.0.2.0/24"],
   privateSubnetCidrs: ["10.0.10.0/24", "10.0.11.0/24", "10.0.12.0/24"],
+  region: "eu-west-1",
+  accountId: "111111111111",
+  permissionsBoundaryArn: "arn:aws:iam::111111111111:policy/svc-dev-boundary",
 };
 const synth = (props: Partial<NetworkProps> = {}) => synthWith((s) => new Network(s, "network", { ...base, ...props }));
 
@@ -40,7 +43,16 @@ describe("Network", () => {
     expect(doc.Statement).toHaveLength(1);
     expect(doc.Statement[0].Resource).toEqual([`\${aws_cloudwatch_log_group.${groupName}.arn}`, `\${aws_cloudwatch_log_group.${groupName}.arn}:log-stream:*`]);
     const [role] = Object.values(resourcesOf(s, "aws_iam_role"));
-    expect(JSON.parse(role.assume_role_policy).Statement[0].Principal).toEqual({ Service: "vpc-flow-logs.amazonaws.com" });
+    expect(JSON.parse(role.assume_role_policy).Statement).toEqual([
+      {
+        Effect: "Allow",
+        Principal: { Service: "vpc-flow-logs.amazonaws.com" },
+        Action: "sts:AssumeRole",
+        // confused deputy: only this account's flow logs, in this region
+        Condition: { StringEquals: { "aws:SourceAccount": "111111111111" }, ArnLike: { "aws:SourceArn": "arn:aws:ec2:eu-west-1:111111111111:vpc-flow-log/*" } },
+      },
+    ]);
+    expect(role.permissions_boundary).toBe("arn:aws:iam::111111111111:policy/svc-dev-boundary");
   });
 
   test("single NAT mode: one NAT gateway shared by every private route table", () => {

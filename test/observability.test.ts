@@ -1,4 +1,6 @@
 import { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
+import { KmsAlias } from "@cdktf/provider-aws/lib/kms-alias";
+import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
 import { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic";
 import { SnsTopicSubscription } from "@cdktf/provider-aws/lib/sns-topic-subscription";
 import { COLOUR_ALARMS, Observability, type ObservabilityProps } from "../lib/observability";
@@ -11,6 +13,7 @@ const base: ObservabilityProps = {
   targetGroupArnSuffixes: { blue: "targetgroup/svc-dev-blue/1", green: "targetgroup/svc-dev-green/2" },
   clusterName: "svc-dev",
   serviceNames: { blue: "svc-dev-blue", green: "svc-dev-green" },
+  accountId: "111111111111",
 };
 let alarmNames: unknown;
 const synth = (props: Partial<ObservabilityProps> = {}) =>
@@ -50,11 +53,20 @@ describe("Observability", () => {
     });
   });
 
-  test("topic encrypted; only CloudWatch alarms of this stack may publish; no e-mail by default", () => {
+  test("topic encrypted with the stack's own key (never alias/aws/sns); only this account's alarms of this stack may publish; no e-mail by default", () => {
     const s = synth();
-    expect(s).toHaveResourceWithProperties(SnsTopic, { name: "svc-dev-alarms", kms_master_key_id: "alias/aws/sns" });
+    const [keyName] = Object.keys(resourcesOf(s, "aws_kms_key"));
+    expect(s).toHaveResourceWithProperties(SnsTopic, { name: "svc-dev-alarms", kms_master_key_id: `\${aws_kms_key.${keyName}.arn}` });
+    expect(s).toHaveResourceWithProperties(KmsKey, { enable_key_rotation: true });
+    expect(s).toHaveResourceWithProperties(KmsAlias, { name: "alias/svc-dev-alarms" });
     const policy = JSON.parse(Object.values(resourcesOf(s, "aws_sns_topic_policy"))[0].policy);
-    expect(policy.Statement).toEqual([expect.objectContaining({ Principal: { Service: "cloudwatch.amazonaws.com" }, Action: "sns:Publish", Condition: { ArnLike: { "aws:SourceArn": "arn:aws:cloudwatch:eu-west-1:*:alarm:svc-dev-*" } } })]);
+    expect(policy.Statement).toEqual([
+      expect.objectContaining({
+        Principal: { Service: "cloudwatch.amazonaws.com" },
+        Action: ["sns:Publish"],
+        Condition: { StringEquals: { "aws:SourceAccount": "111111111111" }, ArnLike: { "aws:SourceArn": "arn:aws:cloudwatch:eu-west-1:111111111111:alarm:svc-dev-*" } },
+      }),
+    ]);
     expect(s).not.toHaveResource(SnsTopicSubscription);
   });
 

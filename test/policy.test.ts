@@ -333,6 +333,65 @@ const CASES: Record<string, Case> = {
     at: "aws_ecr_repository.r",
     good: tf({ "aws_ecr_repository.r": { encryption_configuration: [{ encryption_type: "KMS", kms_key: ref("aws_kms_key.ecr", "arn") }] } }),
   },
+  "IAM-ROLE-BOUNDARY": {
+    bad: tf({ "aws_iam_role.task": { name: "svc-task", assume_role_policy: doc({ Effect: "Allow", Principal: { Service: "ecs-tasks.amazonaws.com" }, Action: "sts:AssumeRole" }) } }),
+    at: "aws_iam_role.task",
+    good: tf({
+      "aws_iam_policy.boundary": { name: "svc-boundary", policy: doc({ Effect: "Deny", Action: ["iam:*"], Resource: "*" }) },
+      "aws_iam_role.task": {
+        name: "svc-task",
+        assume_role_policy: doc({ Effect: "Allow", Principal: { Service: "ecs-tasks.amazonaws.com" }, Action: "sts:AssumeRole" }),
+        permissions_boundary: ref("aws_iam_policy.boundary", "arn"),
+      },
+    }),
+  },
+  "IAM-ROLE-WRITE-BOUNDARY": {
+    bad: tf({ "aws_iam_role_policy.deploy": { role: "deploy", policy: doc({ Sid: "StackRoles", Effect: "Allow", Action: ["iam:PutRolePolicy", "iam:CreateRole"], Resource: ["arn:aws:iam::*:role/svc-*"] }) } }),
+    at: "aws_iam_role_policy.deploy#StackRoles",
+    good: tf({
+      "aws_iam_role_policy.deploy": {
+        role: "deploy",
+        policy: doc({
+          Sid: "StackRoles",
+          Effect: "Allow",
+          Action: ["iam:PutRolePolicy", "iam:CreateRole"],
+          Resource: ["arn:aws:iam::*:role/svc-*"],
+          Condition: { StringEquals: { "iam:PermissionsBoundary": "arn:aws:iam::123456789012:policy/svc-boundary" } },
+        }),
+      },
+    }),
+  },
+  "SNS-ALARM-KEY": {
+    bad: tf({ "aws_sns_topic.alarms": { name: "alarms", kms_master_key_id: "alias/aws/sns" }, "aws_cloudwatch_metric_alarm.a": { alarm_actions: [ref("aws_sns_topic.alarms", "arn")] } }),
+    at: "aws_sns_topic.alarms",
+    good: tf({
+      "aws_kms_key.alarms": {
+        policy: doc({ Effect: "Allow", Principal: { Service: "cloudwatch.amazonaws.com" }, Action: ["kms:Decrypt", "kms:GenerateDataKey*"], Resource: "*", Condition: { StringEquals: { "aws:SourceAccount": "123456789012" } } }),
+      },
+      "aws_sns_topic.alarms": { name: "alarms", kms_master_key_id: ref("aws_kms_key.alarms", "arn") },
+      "aws_sns_topic_policy.alarms": {
+        arn: ref("aws_sns_topic.alarms", "arn"),
+        policy: doc({ Effect: "Allow", Principal: { Service: "cloudwatch.amazonaws.com" }, Action: "sns:Publish", Resource: "*", Condition: { StringEquals: { "aws:SourceAccount": "123456789012" } } }),
+      },
+      "aws_cloudwatch_metric_alarm.a": { alarm_actions: [ref("aws_sns_topic.alarms", "arn")] },
+    }),
+  },
+  "SECRETS-NO-PR-READ": {
+    bad: tf({
+      "aws_iam_role.plan": { name: "plan", assume_role_policy: githubTrust({ StringEquals: { "token.actions.githubusercontent.com:sub": ["repo:acme/webapp:pull_request"] } }) },
+      "aws_iam_role_policy.plan": { role: ref("aws_iam_role.plan"), policy: doc({ Effect: "Allow", Action: ["ssm:GetParameter"], Resource: ["arn:aws:ssm:eu-west-1:*:parameter/webapp/prod/*"] }) },
+    }),
+    at: "aws_iam_role.plan",
+    good: tf({
+      "aws_iam_role.plan": { name: "plan", assume_role_policy: githubTrust({ StringEquals: { "token.actions.githubusercontent.com:sub": ["repo:acme/webapp:pull_request"] } }) },
+      "aws_iam_role_policy.plan": { role: ref("aws_iam_role.plan"), policy: doc({ Effect: "Allow", Action: ["ssm:DescribeParameters"], Resource: "*" }) },
+    }),
+  },
+  "LOGS-RETENTION-YEAR": {
+    bad: tf({ "aws_cloudwatch_log_group.g": { name: "/ecs/x", retention_in_days: 30 } }),
+    at: "aws_cloudwatch_log_group.g",
+    good: tf({ "aws_cloudwatch_log_group.g": { name: "/ecs/x", retention_in_days: 365 } }),
+  },
   "LOGS-RETENTION": {
     bad: tf({ "aws_cloudwatch_log_group.g": { name: "/ecs/x" } }),
     at: "aws_cloudwatch_log_group.g",
@@ -415,8 +474,9 @@ describe("the pack", () => {
       expect(r.fix.length).toBeGreaterThan(10);
       for (const m of r.mirrors) expect(m).toMatch(/^(CKV2?_AWS_\d+|AVD-AWS-\d{4}|prowler:[a-z0-9_]+)$/);
     }
-    // Only the pack's own guard mirrors nothing.
-    expect(RULES.filter((r) => r.mirrors.length === 0).map((r) => r.id)).toEqual(["POLICY-READABLE"]);
+    // Only the pack's own guards mirror nothing: the readable-document guard, and the guards of
+    // the hardening no scanner checks (boundaries, secrets out of a pull request's reach).
+    expect(RULES.filter((r) => r.mirrors.length === 0).map((r) => r.id)).toEqual(["POLICY-READABLE", "IAM-ROLE-BOUNDARY", "IAM-ROLE-WRITE-BOUNDARY", "SECRETS-NO-PR-READ"]);
   });
 
   test("the fixture table has a breaking and a passing fixture for every rule", () => {
@@ -443,6 +503,54 @@ describe.each(RULES.map((r) => [r.id, r] as const))("%s", (id, rule) => {
 });
 
 describe("finer points of the rules", () => {
+  describe("hardening guards", () => {
+    const prTrust = githubTrust({ StringEquals: { "token.actions.githubusercontent.com:sub": ["repo:acme/webapp:pull_request"] } });
+    test("SECRETS-NO-PR-READ follows attached managed policies and wildcards (kms:*), and leaves roles no pull request can assume alone", () => {
+      const json = tf({
+        "aws_iam_role.plan": { name: "plan", assume_role_policy: prTrust },
+        "aws_iam_policy.read": { name: "read", policy: doc({ Effect: "Allow", Action: ["kms:*"], Resource: "*" }) },
+        "aws_iam_role_policy_attachment.plan": { role: ref("aws_iam_role.plan", "name"), policy_arn: ref("aws_iam_policy.read", "arn") },
+        "aws_iam_role.deploy": { name: "deploy", assume_role_policy: githubTrust({ StringEquals: { "token.actions.githubusercontent.com:sub": ["repo:acme/webapp:ref:refs/heads/main"] } }) },
+        "aws_iam_role_policy.deploy": { role: ref("aws_iam_role.deploy"), policy: doc({ Effect: "Allow", Action: ["ssm:GetParameters"], Resource: "*" }) },
+      });
+      expect(targetsOf(json, "SECRETS-NO-PR-READ")).toEqual(["aws_iam_role.plan"]);
+      expect(evaluatePolicy("fixture", json, []).violations.find((v) => v.rule === "SECRETS-NO-PR-READ")!.message).toMatch(/\(kms:Decrypt\)$/);
+    });
+
+    test("IAM-ROLE-WRITE-BOUNDARY flags iam:* and any Allow of iam:DeleteRolePermissionsBoundary, bounded or not", () => {
+      const json = tf({
+        "aws_iam_policy.p": {
+          name: "p",
+          policy: doc(
+            { Sid: "All", Effect: "Allow", Action: ["iam:*"], Resource: "*" },
+            { Sid: "Remove", Effect: "Allow", Action: ["iam:DeleteRolePermissionsBoundary"], Resource: "*", Condition: { StringEquals: { "iam:PermissionsBoundary": "x" } } },
+            { Sid: "DenyIsFine", Effect: "Deny", Action: ["iam:PutRolePolicy"], Resource: "*" },
+          ),
+        },
+      });
+      expect(targetsOf(json, "IAM-ROLE-WRITE-BOUNDARY").sort()).toEqual(["aws_iam_policy.p#All", "aws_iam_policy.p#Remove"]);
+    });
+
+    test("IAM-ROLE-BOUNDARY leaves roles no AWS service assumes (GitHub's) alone", () => {
+      expect(targetsOf(tf({ "aws_iam_role.plan": { name: "plan", assume_role_policy: prTrust } }), "IAM-ROLE-BOUNDARY")).toEqual([]);
+    });
+
+    test("SNS-ALARM-KEY: a key CloudWatch may use for any account, or a topic policy without SourceAccount, still fails; a topic no alarm uses is not checked", () => {
+      const key = (condition?: Body) => ({ policy: doc({ Effect: "Allow", Principal: { Service: "cloudwatch.amazonaws.com" }, Action: ["kms:Decrypt", "kms:GenerateDataKey*"], Resource: "*", ...(condition ? { Condition: condition } : {}) }) });
+      const alarm = { "aws_cloudwatch_metric_alarm.a": { ok_actions: [ref("aws_sns_topic.t", "arn")] } };
+      const topic = { "aws_sns_topic.t": { name: "t", kms_master_key_id: ref("aws_kms_key.k", "arn") } };
+      expect(targetsOf(tf({ "aws_kms_key.k": key(), ...topic, ...alarm }), "SNS-ALARM-KEY")).toEqual(["aws_sns_topic.t"]);
+      const pinned = key({ StringEquals: { "aws:SourceAccount": "123456789012" } });
+      const loosePolicy = { "aws_sns_topic_policy.t": { arn: ref("aws_sns_topic.t", "arn"), policy: doc({ Sid: "Cw", Effect: "Allow", Principal: { Service: "cloudwatch.amazonaws.com" }, Action: "sns:Publish", Resource: "*" }) } };
+      expect(targetsOf(tf({ "aws_kms_key.k": pinned, ...topic, ...alarm, ...loosePolicy }), "SNS-ALARM-KEY")).toEqual(["aws_sns_topic.t"]);
+      expect(targetsOf(tf({ "aws_sns_topic.t": { name: "t", kms_master_key_id: "alias/aws/sns" } }), "SNS-ALARM-KEY")).toEqual([]);
+    });
+
+    test("LOGS-RETENTION-YEAR leaves groups without retention to LOGS-RETENTION", () => {
+      expect(targetsOf(tf({ "aws_cloudwatch_log_group.g": { name: "/x" } }), "LOGS-RETENTION-YEAR")).toEqual([]);
+    });
+  });
+
   test("LB-LISTENER-HTTPS: an HTTP listener that redirects by default still fails when a rule on it forwards", () => {
     const json = lbWith(
       { port: 80, protocol: "HTTP", default_action: [{ type: "redirect", redirect: { protocol: "HTTPS" } }] },

@@ -110,11 +110,13 @@ describe("prod", () => {
     expect(lb.drop_invalid_header_fields).toBe(true);
   });
 
-  test("one NAT gateway per AZ, thirty-day logs, desired count 2 per colour", () => {
+  test("one NAT gateway per AZ, a year of logs (the usual audit floor), desired count 2 per colour", () => {
     expect(Object.keys(resourcesOf(prodSynth, "aws_nat_gateway"))).toHaveLength(3);
     expect(prodSynth).toHaveResourceWithProperties(EcsService, { name: "webapp-prod-green", desired_count: 2 });
     const [, blueLogs] = one(prodSynth, "aws_cloudwatch_log_group", "logs_blue");
-    expect(blueLogs.retention_in_days).toBe(30);
+    expect(blueLogs.retention_in_days).toBe(365);
+    const [, flowLogs] = one(prodSynth, "aws_cloudwatch_log_group", "network_flow-logs");
+    expect(flowLogs.retention_in_days).toBe(365);
   });
 });
 

@@ -9,7 +9,7 @@ import { requireTerraform, validateAndPlan } from "./support/terraform";
 
 const plans: Record<string, OfflinePlan> = {};
 
-/** Every optional feature switched on at once: issued certificate + DNS, stickiness, access logs, e-mail, an existing OIDC provider, a state bucket, a pinned account. */
+/** Every optional feature switched on at once: issued certificate + DNS, stickiness, access logs, e-mail, WAF, an existing OIDC provider, a state bucket, a pinned account. */
 const EVERYTHING_ON = (text: string) =>
   text
     .replace(/^allow_plain_http .*$/m, "")
@@ -23,6 +23,7 @@ alarm_email              = "oncall@example.com"
 github_oidc_provider_arn = "arn:aws:iam::111111111111:oidc-provider/token.actions.githubusercontent.com"
 state_bucket             = "acme-terraform-state"
 aws_account_id           = "111111111111"
+waf_enabled              = true
 `;
 
 beforeAll(async () => {
@@ -75,4 +76,33 @@ test("every optional feature validates and plans: DNS-validated certificate, HTT
   expect(planned("everything", "aws_iam_openid_connect_provider")).toHaveLength(0);
   const [rule] = planned("everything", "aws_lb_listener_rule");
   expect(rule.action[0].forward[0].stickiness).toEqual([{ enabled: true, duration: 3600 }]);
+});
+
+test("prod plans its security defaults: the WAF web ACL on the load balancer, the access-log bucket, 365-day log retention, the keys", () => {
+  const [acl] = planned("prod", "aws_wafv2_web_acl");
+  expect(acl.scope).toBe("REGIONAL");
+  // a set in the plan: in priority order
+  const byPriority = [...acl.rule].sort((a: { priority: number }, b: { priority: number }) => a.priority - b.priority);
+  expect(byPriority.map((r: { name: string }) => r.name)).toEqual(["AWSManagedRulesCommonRuleSet", "AWSManagedRulesKnownBadInputsRuleSet", "AWSManagedRulesAmazonIpReputationList", "rate-limit-per-ip"]);
+  expect(planned("prod", "aws_wafv2_web_acl_association")).toHaveLength(1);
+  expect(planned("prod", "aws_s3_bucket")).toEqual([expect.objectContaining({ bucket_prefix: "webapp-prod-alb-logs-" })]);
+  const [lb] = planned("prod", "aws_lb");
+  expect(lb.access_logs).toEqual([expect.objectContaining({ enabled: true, prefix: "webapp-prod" })]);
+  for (const g of planned("prod", "aws_cloudwatch_log_group")) expect(g.retention_in_days).toBe(365);
+  // the secrets key and the alarm topic's key
+  expect(planned("prod", "aws_kms_key")).toHaveLength(2);
+  expect(planned("prod", "aws_ssm_parameter")).toHaveLength(0);
+});
+
+test("dev keeps its lighter defaults: no WAF, no access-log bucket, 7-day retention", () => {
+  expect(planned("dev", "aws_wafv2_web_acl")).toHaveLength(0);
+  expect(planned("dev", "aws_s3_bucket")).toHaveLength(0);
+  for (const g of planned("dev", "aws_cloudwatch_log_group")) expect(g.retention_in_days).toBe(7);
+});
+
+test("every optional feature plans the WAF on the load balancer and access logs to the given bucket", () => {
+  expect(planned("everything", "aws_wafv2_web_acl_association")).toHaveLength(1);
+  expect(planned("everything", "aws_s3_bucket")).toHaveLength(0);
+  const [lb] = planned("everything", "aws_lb");
+  expect(lb.access_logs).toEqual([expect.objectContaining({ enabled: true, bucket: "acme-alb-logs" })]);
 });

@@ -52,7 +52,7 @@ export function tfvarsSchema(prod: boolean) {
       public_subnet_cidrs: strList(),
       private_subnet_cidrs: strList(),
       nat_gateway_mode: z.enum(["single", "one_per_az"]).default(prod ? "one_per_az" : "single"),
-      flow_log_retention_in_days: int(1, 3653).default(prod ? 30 : 7),
+      flow_log_retention_in_days: int(1, 3653).default(prod ? 365 : 7),
 
       ingress_cidrs: strList().min(1).default(["0.0.0.0/0"]),
       test_listener_port: int(1, 65535).default(8443),
@@ -74,6 +74,13 @@ export function tfvarsSchema(prod: boolean) {
       tls_policy: z.string().default("ELBSecurityPolicy-TLS13-1-2-2021-06"),
       deletion_protection: z.boolean().default(prod),
       access_logs_bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { message: "an S3 bucket name" }).optional(),
+      create_access_logs_bucket: z.boolean().default(prod),
+      access_logs_expiry_days: int(1, 3650).default(prod ? 365 : 30),
+      waf_enabled: z.boolean().default(prod),
+      waf_managed_rule_groups: z
+        .array(z.string().regex(/^AWSManagedRules[A-Za-z0-9]+$/, { message: "an AWS managed rule group name such as AWSManagedRulesCommonRuleSet" }))
+        .default(["AWSManagedRulesCommonRuleSet", "AWSManagedRulesKnownBadInputsRuleSet", "AWSManagedRulesAmazonIpReputationList"]),
+      waf_rate_limit: int(10, 2000000000).default(2000),
       initial_weights: perColour(int(0, 999)).default({ blue: 100, green: 0 }),
       stickiness_seconds: int(0, 604800).default(0),
       health_check_path: z.string().regex(/^\/[^\s]*$/, { message: "a path starting with /" }).max(1024).default("/health"),
@@ -109,7 +116,7 @@ export function tfvarsSchema(prod: boolean) {
       asg_desired_capacity: int(0, 1000).optional(),
       root_volume_size_gib: int(30, 16384).default(30),
 
-      log_retention_in_days: z.number().default(prod ? 30 : 7),
+      log_retention_in_days: z.number().default(prod ? 365 : 7),
       alarm_email: z.string().regex(/^[^\s@]+@[^\s@]+\.[^\s@]+$/, { message: "an e-mail address" }).optional(),
       alarm_5xx_threshold: int(1, 1000000).default(10),
       alarm_p99_latency_seconds: z.number().positive().max(60).default(1.5),

@@ -45,7 +45,7 @@ export interface EnvironmentConfig {
   readonly privateSubnetCidrs: readonly string[];
   /** `nat_gateway_mode`: one shared NAT gateway, or one per AZ. @default dev "single", otherwise "one_per_az" */
   readonly natGatewayMode: NatGatewayMode;
-  /** `flow_log_retention_in_days` @default 30 (dev 7) */
+  /** `flow_log_retention_in_days` @default 365 (dev 7) */
   readonly flowLogRetentionInDays: number;
 
   // ---- who may reach the load balancer ---------------------------------------
@@ -69,8 +69,18 @@ export interface EnvironmentConfig {
   readonly tlsPolicy: string;
   /** `deletion_protection` @default true in prod, false elsewhere */
   readonly deletionProtection: boolean;
-  /** `access_logs_bucket`: existing S3 bucket for ALB access logs. @default - access logs off */
+  /** `access_logs_bucket`: existing S3 bucket for ALB access logs. @default - none (see `create_access_logs_bucket`) */
   readonly accessLogsBucket?: string;
+  /** `create_access_logs_bucket`: the stack creates the ALB access-log bucket. Ignored when `access_logs_bucket` is set. @default true in prod, false elsewhere */
+  readonly createAccessLogsBucket: boolean;
+  /** `access_logs_expiry_days`: access logs in the created bucket expire after this many days. @default 365 in prod, 30 elsewhere */
+  readonly accessLogsExpiryDays: number;
+  /** `waf_enabled`: a WAFv2 web ACL on the ALB. @default true in prod, false elsewhere */
+  readonly wafEnabled: boolean;
+  /** `waf_managed_rule_groups`: AWS managed rule groups of the web ACL, in priority order. @default common rule set, known bad inputs, Amazon IP reputation */
+  readonly wafManagedRuleGroups: readonly string[];
+  /** `waf_rate_limit`: requests per 5 minutes per client IP before the rate-based rule blocks it. @default 2000 */
+  readonly wafRateLimit: number;
   /** `initial_weights`: production rule weights at creation, each 0..999, not both 0. @default { blue = 100, green = 0 } */
   readonly initialWeights: PerColour<number>;
   /** `stickiness_seconds`: target group stickiness on the weighted forward; 0 turns it off. @default 0 */
@@ -135,7 +145,7 @@ export interface EnvironmentConfig {
   readonly rootVolumeSizeGiB: number;
 
   // ---- observability ---------------------------------------------------------------
-  /** `log_retention_in_days` (a CloudWatch-allowed value) @default 7 (dev) / 30 */
+  /** `log_retention_in_days` (a CloudWatch-allowed value) @default 7 (dev) / 365 */
   readonly logRetentionInDays: number;
   /** `alarm_email`: subscribed to the alarm topic. @default - no subscription */
   readonly alarmEmail?: string;

@@ -5,12 +5,13 @@
  */
 import { COMPUTE_RULES } from "./rules/compute";
 import { DATA_RULES } from "./rules/data";
+import { HARDENING_RULES } from "./rules/hardening";
 import { IAM_RULES } from "./rules/iam";
 import { LOAD_BALANCER_RULES } from "./rules/load-balancer";
 import { NETWORK_RULES } from "./rules/network";
 import type { PolicyRule } from "./types";
 
-export const RULES: readonly PolicyRule[] = Object.freeze([...LOAD_BALANCER_RULES, ...NETWORK_RULES, ...COMPUTE_RULES, ...IAM_RULES, ...DATA_RULES]);
+export const RULES: readonly PolicyRule[] = Object.freeze([...LOAD_BALANCER_RULES, ...NETWORK_RULES, ...COMPUTE_RULES, ...IAM_RULES, ...DATA_RULES, ...HARDENING_RULES]);
 
 /** Every rule id, in table order. */
 export const RULE_IDS: readonly string[] = Object.freeze(RULES.map((r) => r.id));

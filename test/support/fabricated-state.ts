@@ -113,7 +113,7 @@ function placeholder(type: string, name: string, t: SchemaType | undefined, plac
   if (name === "repository_url") return `${ACCOUNT}.dkr.ecr.eu-west-1.amazonaws.com/fab-${hex}`;
   if (name === "arn_suffix") return `app/fab-${hex}/0123456789abcdef`;
   if (name === "owner_id" || name === "registry_id") return ACCOUNT;
-  if (name === "name" || name === "fqdn" || name === "unique_id") return `fab-${hex}`;
+  if (name === "name" || name === "fqdn" || name === "unique_id" || name === "key_id") return `fab-${hex}`;
   // JSON documents: the provider parses the prior value; Terraform computes the real one next round.
   if (name === "container_definitions") return "[]";
   if (/policy|document|_body$/.test(name)) return "{}";

@@ -58,7 +58,7 @@ export const DATA_RULES: PolicyRule[] = [
     mirrors: ["CKV_AWS_26", "AVD-AWS-0095"],
     resourceType: "aws_sns_topic",
     message: "the topic is not encrypted at rest",
-    fix: 'set kms_master_key_id (e.g. "alias/aws/sns")',
+    fix: "set kms_master_key_id: a customer-managed key of the stack (alias/aws/sns encrypts too, but CloudWatch alarms cannot publish to a topic under it: SNS-ALARM-KEY)",
     check: (view) => hits(view.resources("aws_sns_topic"), (t) => !(typeof t.body.kms_master_key_id === "string" && t.body.kms_master_key_id !== "")),
   },
   {
@@ -66,7 +66,7 @@ export const DATA_RULES: PolicyRule[] = [
     mirrors: ["CKV2_AWS_34"],
     resourceType: "aws_ssm_parameter",
     message: "the parameter is not a SecureString: its value is stored and shown unencrypted",
-    fix: 'set type = "SecureString" (lib/secrets.ts does)',
+    fix: 'set type = "SecureString" with a customer-managed key; better, keep secrets out of Terraform and create them with aws ssm put-parameter --type SecureString (lib/secrets.ts)',
     check: (view) => hits(view.resources("aws_ssm_parameter"), (p) => p.body.type !== "SecureString" && `type ${JSON.stringify(p.body.type)}`),
   },
   {
@@ -74,7 +74,7 @@ export const DATA_RULES: PolicyRule[] = [
     mirrors: ["CKV_AWS_384"],
     resourceType: "aws_ssm_parameter",
     message: "the secret's value is a Terraform argument (value / insecure_value): it is in the code or the Terraform state",
-    fix: "create it with the write-only value_wo (Terraform >= 1.11) holding a placeholder, and set the real value out of band with aws ssm put-parameter --overwrite (lib/secrets.ts)",
+    fix: "keep the secret out of Terraform: reference the parameter by ARN and set its value out of band with aws ssm put-parameter (lib/secrets.ts); even value_wo leaves the refresh reading the value",
     check: (view) => hits(view.resources("aws_ssm_parameter"), (p) => p.body.type === "SecureString" && (p.body.value !== undefined || p.body.insecure_value !== undefined)),
   },
   {

@@ -43,7 +43,7 @@ export const LOAD_BALANCER_RULES: PolicyRule[] = [
     mirrors: ["CKV_AWS_91"],
     resourceType: "aws_lb",
     message: "load balancer access logs are off: requests cannot be traced or audited",
-    fix: "set access_logs_bucket (an existing S3 bucket the regional ELB account may write to) so the load balancer writes access_logs { enabled = true }",
+    fix: "set create_access_logs_bucket = true (the stack creates the bucket, lib/access-log-bucket.ts; prod's default) or access_logs_bucket (an existing bucket the regional ELB account may write to)",
     check: (view) =>
       hits(
         view.resources(...LB_TYPES).filter((lb) => lbKind(lb) !== "gateway"),
@@ -101,7 +101,7 @@ export const LOAD_BALANCER_RULES: PolicyRule[] = [
     mirrors: ["CKV2_AWS_28"],
     resourceType: "aws_lb",
     message: "the internet-facing application load balancer has no WAF web ACL",
-    fix: "associate an AWS WAFv2 web ACL (aws_wafv2_web_acl_association with resource_arn = the load balancer's ARN), e.g. with the AWS managed common rule set",
+    fix: "set waf_enabled = true (lib/waf.ts: AWS managed rule groups and a per-IP rate limit; prod's default), or associate your own AWS WAFv2 web ACL with aws_wafv2_web_acl_association",
     check: (view) =>
       hits(
         view.resources(...LB_TYPES).filter((lb) => lbKind(lb) === "application" && isInternetFacing(lb)),
