@@ -151,6 +151,16 @@ describe("deploy.yml", () => {
     }
   });
 
+  test("each job runs the secrets preflight for its own environment after its apply", () => {
+    for (const env of ["dev", "prod"]) {
+      const runs = wf.jobs[env].steps!.map((s) => s.run ?? "");
+      const deploy = runs.findIndex((r) => r.includes(`npx cdktf deploy ${env} `));
+      const preflight = runs.findIndex((r) => r.trim() === `node dist/lib/secrets-preflight.js config/${env}.tfvars`);
+      expect({ env, deploy, preflight }).toEqual({ env, deploy: expect.any(Number), preflight: deploy + 1 });
+      expect(deploy).toBeGreaterThanOrEqual(0);
+    }
+  });
+
   test("each job presents a subject its environment's deploy role trusts", async () => {
     // A job with `environment: X` presents repo:OWNER/REPO:environment:X; one without, its ref.
     for (const env of ["dev", "prod"]) {

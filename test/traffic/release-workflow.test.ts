@@ -58,6 +58,15 @@ test("each environment presents a subject its deploy role trusts", async () => {
   expect(role).toBe("arn:aws:iam::${{ vars.AWS_ACCOUNT_ID }}:role/${{ vars.SERVICE_NAME }}-${{ inputs.env }}-github-deploy");
 });
 
+test("runs the secrets preflight for its environment before anything is deployed or shifted", () => {
+  const names = job.steps.map((s) => s.name ?? "");
+  const preflight = names.findIndex((n) => /^Secrets preflight/.test(n));
+  expect(step(/^Secrets preflight/).run!.trim()).toBe('node dist/lib/secrets-preflight.js "config/$ENV_NAME.tfvars"');
+  const firstEffect = job.steps.findIndex((s) => /cdktf deploy|ecs-shift|cli\.js (shift|smoke)/.test(s.run ?? ""));
+  expect(preflight).toBeGreaterThanOrEqual(0);
+  expect(preflight).toBeLessThan(firstEffect);
+});
+
 test("shares deploy.yml's concurrency group, never cancelled: no release while that environment applies", () => {
   expect(job.concurrency).toEqual({ group: "deploy-${{ inputs.env }}", "cancel-in-progress": false });
 });
