@@ -15,7 +15,13 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { terraform, terraformEnv, TerraformError, PLUGIN_DIR_ENV, type RunResult } from "./offline";
 
-const REPO = path.resolve(__dirname, "..", "..");
+/** The repository: the nearest package.json up from here (dist/scripts when built, scripts under jest). */
+function repoRoot(): string {
+  let dir = __dirname;
+  while (!fs.existsSync(path.join(dir, "package.json")) && path.dirname(dir) !== dir) dir = path.dirname(dir);
+  return dir;
+}
+const REPO = repoRoot();
 /** The launcher, from the source tree (dist holds no Python). */
 export const LAUNCHER = path.join(REPO, "scripts", "local", "moto_server.py");
 export const MOTO_INSTALL = 'pip install "moto[server]==5.2.1"';
@@ -260,6 +266,19 @@ export function tf(dir: string, args: readonly string[]): RunResult {
   return { code: r.status ?? 1, stdout: r.stdout, stderr: r.stderr };
 }
 
+/** {@link tf} without blocking: stacks independent of each other apply side by side. */
+export function tfAsync(dir: string, args: readonly string[]): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn("terraform", args, { cwd: dir, env: localTerraformEnv(), stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
+    child.on("error", (e) => ((e as NodeJS.ErrnoException).code === "ENOENT" ? resolve(terraform(dir, args)) : reject(e)));
+    child.on("close", (code) => resolve({ code: code ?? 1, stdout, stderr }));
+  });
+}
+
 /**
  * Copies `stackJson` into `workDir` with the local override beside it and runs `terraform init`
  * (from TERRAFORM_PLUGIN_DIR when set). Keeps an existing state: `up` again is an update.
@@ -279,12 +298,15 @@ export function prepareLocalDir(stackJson: string, workDir: string, url: string)
 /** Parallelism for apply/plan: the local endpoint answers at once, the provider's waits overlap. */
 const PARALLELISM = "-parallelism=30";
 
-export function apply(workDir: string): RunResult {
-  return mustSucceed("apply", workDir, tf(workDir, ["apply", "-input=false", "-no-color", "-auto-approve", PARALLELISM]));
+/** `terraform apply`; its output is kept in `<workDir>/apply.log` (each resource's time is there). */
+export async function apply(workDir: string): Promise<RunResult> {
+  const r = await tfAsync(workDir, ["apply", "-input=false", "-no-color", "-auto-approve", PARALLELISM]);
+  fs.writeFileSync(path.join(workDir, "apply.log"), `${r.stdout}\n${r.stderr}`);
+  return mustSucceed("apply", workDir, r);
 }
 
-export function destroy(workDir: string): RunResult {
-  return mustSucceed("destroy", workDir, tf(workDir, ["destroy", "-input=false", "-no-color", "-auto-approve", PARALLELISM]));
+export async function destroy(workDir: string): Promise<RunResult> {
+  return mustSucceed("destroy", workDir, await tfAsync(workDir, ["destroy", "-input=false", "-no-color", "-auto-approve", "-refresh=false", PARALLELISM]));
 }
 
 export interface LocalPlan {
@@ -296,10 +318,17 @@ export interface LocalPlan {
 }
 
 /** A real plan (refresh included) into `<workDir>/local.tfplan`, and its JSON. */
-export function planLocal(workDir: string): LocalPlan {
-  const text = mustSucceed("plan", workDir, tf(workDir, ["plan", "-input=false", "-no-color", PARALLELISM, "-out=local.tfplan"])).stdout;
-  const raw = mustSucceed("show", workDir, tf(workDir, ["show", "-json", "local.tfplan"])).stdout;
+export async function planLocal(workDir: string): Promise<LocalPlan> {
+  const text = mustSucceed("plan", workDir, await tfAsync(workDir, ["plan", "-input=false", "-no-color", PARALLELISM, "-out=local.tfplan"])).stdout;
+  const raw = mustSucceed("show", workDir, await tfAsync(workDir, ["show", "-json", "local.tfplan"])).stdout;
   return { text, json: JSON.parse(raw) as Json, raw };
+}
+
+/** Applies exactly the plan {@link planLocal} saved (no second refresh, nothing else). */
+export async function applyPlan(workDir: string): Promise<RunResult> {
+  const r = await tfAsync(workDir, ["apply", "-input=false", "-no-color", PARALLELISM, "local.tfplan"]);
+  fs.writeFileSync(path.join(workDir, "apply.log"), `${r.stdout}\n${r.stderr}`);
+  return mustSucceed("apply", workDir, r);
 }
 
 /** `terraform output -json` flattened to { name: value }, and saved as outputs.json. */
@@ -389,11 +418,11 @@ function stacksToDeploy(paths: LocalPaths, envs: readonly string[]): string[] {
 }
 
 /** Deploys (again) one stack from its synthesized JSON into its work directory. */
-export function deployStack(paths: LocalPaths, stack: string, url: string): Record<string, unknown> {
+export async function deployStack(paths: LocalPaths, stack: string, url: string): Promise<Record<string, unknown>> {
   const stackJson = fs.readFileSync(path.join(paths.outDir, "stacks", stack, "cdk.tf.json"), "utf8");
   const dir = paths.workDir(stack);
   prepareLocalDir(stackJson, dir, url);
-  apply(dir);
+  await apply(dir);
   return writeOutputs(dir);
 }
 
@@ -410,43 +439,72 @@ export async function up(options: UpOptions = {}): Promise<UpResult> {
   }
   synthesize(projectDir, paths.outDir);
   const outputs: Record<string, Record<string, unknown>> = {};
-  for (const stack of stacksToDeploy(paths, envs)) {
-    const t0 = Date.now();
-    outputs[stack] = deployStack(paths, stack, server.url);
-    log(`${stack}: applied in ${((Date.now() - t0) / 1000).toFixed(1)} s (${paths.workDir(stack)})`);
-    if (stack !== STATE_STACK) {
-      const region = String(outputs[stack].region ?? "us-east-1");
-      const registered = await registerPlaceholderTargets(server.url, outputs[stack], region);
-      if (Object.keys(registered).length) log(`${stack}: placeholder targets registered (${Object.entries(registered).map(([c, ip]) => `${c} ${ip}`).join(", ")}); moto reports them healthy`);
-    }
-  }
+  // In local mode the service stacks keep their state in a local file, not in the state bucket:
+  // nothing orders the stacks, so they apply side by side. Most of an apply is the provider's own
+  // fixed waits (30 s before it first asks whether a new load balancer is active; ten equal reads
+  // 5 s apart of the bucket's lifecycle rules), which overlap instead of adding up.
+  const url = server.url;
+  const results = await Promise.allSettled(
+    stacksToDeploy(paths, envs).map(async (stack) => {
+      const t0 = Date.now();
+      outputs[stack] = await deployStack(paths, stack, url);
+      log(`${stack}: applied in ${((Date.now() - t0) / 1000).toFixed(1)} s (${paths.workDir(stack)})`);
+      if (stack !== STATE_STACK) {
+        const region = String(outputs[stack].region ?? "us-east-1");
+        const registered = await registerPlaceholderTargets(url, outputs[stack], region);
+        if (Object.keys(registered).length) log(`${stack}: placeholder targets registered (${Object.entries(registered).map(([c, ip]) => `${c} ${ip}`).join(", ")}); moto reports them healthy`);
+      }
+    }),
+  );
+  const failed = results.filter((r): r is PromiseRejectedResult => r.status === "rejected");
+  if (failed.length) throw failed[0].reason;
   return { url: server.url, pid: server.pid, paths, outputs };
 }
 
-/** Destroys every stack `up` deployed (service stacks first, the state stack last), then stops the server. */
+/** Work directories of the stacks `up` deployed under `paths`, service stacks first, the state stack last. */
+function deployedStacks(paths: LocalPaths): string[] {
+  const deployed = fs.existsSync(paths.dir)
+    ? fs.readdirSync(paths.dir).filter((d) => fs.existsSync(path.join(paths.dir, d, "local_override.tf.json")))
+    : [];
+  return [...deployed.filter((d) => d !== STATE_STACK), ...deployed.filter((d) => d === STATE_STACK)];
+}
+
+/**
+ * `terraform destroy` of every stack `up` deployed, side by side (independent in local mode, see
+ * up), without the refresh: the state was written by this server a moment ago.
+ */
+export async function destroyAll(paths: LocalPaths, url: string, log: (line: string) => void = () => undefined): Promise<void> {
+  const results = await Promise.allSettled(
+    deployedStacks(paths).map(async (stack) => {
+      const dir = paths.workDir(stack);
+      if (!fs.existsSync(path.join(dir, "terraform.tfstate"))) return;
+      // Point the copy at this server (the URL changes between runs), then destroy.
+      const stackJson = fs.readFileSync(path.join(dir, "cdk.tf.json"), "utf8");
+      fs.writeFileSync(path.join(dir, "local_override.tf.json"), JSON.stringify(localOverride(JSON.parse(stackJson) as Json, url), null, 2) + "\n");
+      const t0 = Date.now();
+      await destroy(dir);
+      for (const f of ["terraform.tfstate", "terraform.tfstate.backup", "outputs.json", "local.tfplan"]) fs.rmSync(path.join(dir, f), { force: true });
+      log(`${stack}: destroyed in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    }),
+  );
+  const failed = results.filter((r): r is PromiseRejectedResult => r.status === "rejected");
+  if (failed.length) throw failed[0].reason;
+}
+
+/** Destroys every stack `up` deployed, then stops exactly the server of the PID file. */
 export async function down(options: { projectDir?: string; localDir?: string; log?: (line: string) => void } = {}): Promise<void> {
   const projectDir = options.projectDir ?? REPO;
   const paths = localPaths(options.localDir ?? path.join(projectDir, ".local"));
   const log = options.log ?? (() => undefined);
   const server = runningServer(paths);
-  const deployed = fs.existsSync(paths.dir)
-    ? fs.readdirSync(paths.dir).filter((d) => fs.existsSync(path.join(paths.dir, d, "local_override.tf.json")))
-    : [];
-  const order = [...deployed.filter((d) => d !== STATE_STACK), ...deployed.filter((d) => d === STATE_STACK)];
+  const stacks = deployedStacks(paths);
   if (server) {
-    for (const stack of order) {
-      const dir = paths.workDir(stack);
-      // Point the copy at this server (the URL changes between runs), then destroy.
-      const stackJson = fs.readFileSync(path.join(dir, "cdk.tf.json"), "utf8");
-      fs.writeFileSync(path.join(dir, "local_override.tf.json"), JSON.stringify(localOverride(JSON.parse(stackJson) as Json, server.url), null, 2) + "\n");
-      destroy(dir);
-      log(`${stack}: destroyed`);
+    await destroyAll(paths, server.url, log);
+  } else if (stacks.length) {
+    log(`moto is not running: what was deployed went with it; removing the local states of ${stacks.join(", ")}`);
+    for (const stack of stacks) {
+      for (const f of ["terraform.tfstate", "terraform.tfstate.backup", "outputs.json", "local.tfplan"]) fs.rmSync(path.join(paths.workDir(stack), f), { force: true });
     }
-  } else if (order.length) {
-    log(`moto is not running: what was deployed went with it; removing the local states of ${order.join(", ")}`);
-  }
-  for (const stack of order) {
-    for (const f of ["terraform.tfstate", "terraform.tfstate.backup", "outputs.json", "local.tfplan"]) fs.rmSync(path.join(paths.workDir(stack), f), { force: true });
   }
   const pid = await stopMoto(paths);
   log(pid ? `moto (pid ${pid}) stopped` : "moto was not running");
