@@ -28,7 +28,6 @@ import {
   localPaths,
   planLocal,
   prepareLocalDir,
-  requireMoto,
   runningServer,
   stopMoto,
   synthesize,
@@ -93,7 +92,6 @@ describe("local release rehearsal (moto)", () => {
   });
 
   it("deploys state + dev, plans clean, shifts with ecs-shift, releases to the idle colour, destroys and stops", async () => {
-    requireMoto(); // fails with `pip install "moto[server]==5.2.1"` when moto is missing
     requireTerraform();
     assertBuilt();
 
@@ -104,7 +102,8 @@ describe("local release rehearsal (moto)", () => {
     fs.cpSync(path.join(ROOT, "config"), path.join(project, "config"), { recursive: true });
     paths = localPaths(path.join(project, ".local"));
 
-    // 1. up: the state stack and dev, applied for real.
+    // 1. up: the state stack and dev, applied for real. Without moto this fails at once with
+    //    `pip install "moto[server]==5.2.1"` (requireMoto, test/local.test.ts).
     const deployed = await up({ projectDir: project, localDir: paths.dir, envs: ["dev"] });
     const url = deployed.url;
     expect(runningServer(paths)?.pid).toBe(deployed.pid);
@@ -164,7 +163,10 @@ describe("local release rehearsal (moto)", () => {
     const status = JSON.parse((await run(["status", "--json"])).stdout);
     expect(status).toMatchObject({ live: "blue", weights: { blue: 100, green: 0 }, testListener: "green" });
 
-    await run(["shift", "--to", "green"]);
+    const shifted = JSON.parse((await run(["shift", "--to", "green", "--json"])).stdout);
+    // The lock check says plainly that it is off: local mode has a local backend, no shared lock.
+    expect(shifted.lock).toMatchObject({ checked: [] });
+    expect(shifted.lock.note).toMatch(/local backend/);
     expect(await weights()).toEqual({ blue: 0, green: 100 });
     expect(await testListenerColour()).toBe("blue");
     await unchangedApartFromWeights();
