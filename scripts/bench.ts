@@ -6,6 +6,8 @@
  *  2. Offline plan time per stack (init + validate + plan), vs the one-resource app's plan.
  *  3. `ecs-shift status` / `shift` vs `node -e "require('@aws-sdk/client-elastic-load-balancing-v2')"`
  *     (target <= 2.5x), from scripts/bench-cli.
+ *  4. `npm run local -- up` and the whole local rehearsal vs the one-resource app's apply against
+ *     the same local AWS, from scripts/bench-local.
  * Results print as a table and as JSON (bench-results/latest.json).
  */
 import { spawnSync } from "node:child_process";
@@ -84,6 +86,10 @@ async function main(): Promise<void> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { benchCli } = require("./bench-cli") as { benchCli: () => Promise<unknown> };
   results.cli = await benchCli();
+
+  process.stderr.write("local AWS (moto), apply vs the one-resource app's apply:\n");
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  results.local = await (require("./bench-local") as typeof import("./bench-local")).benchLocal();
 
   fs.mkdirSync(path.join(ROOT, "bench-results"), { recursive: true });
   fs.writeFileSync(path.join(ROOT, "bench-results", "latest.json"), JSON.stringify(results, null, 2) + "\n");
