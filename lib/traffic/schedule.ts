@@ -118,6 +118,8 @@ export interface Observation {
   readonly interrupted?: string;
   /** The poll itself failed (AWS error after the SDK's retries): the state is unknown. */
   readonly pollError?: string;
+  /** Another ecs-shift run took over this run's lease (named here): it is writing now. */
+  readonly leaseLost?: string;
   readonly remainingMs: number;
 }
 
@@ -138,6 +140,7 @@ const describe = (w: Weights) => `blue=${w.blue},green=${w.green}`;
  */
 export function decide(o: Observation): Decision {
   if (!o.pollError) {
+    if (o.leaseLost) return { action: "stop", reason: `another ecs-shift run took over the lease: ${o.leaseLost}` };
     if (!o.seen) return { action: "stop", reason: "someone else changed the rule: it is no longer a blue/green weighted forward" };
     if (!sameWeights(o.seen, o.expected)) return { action: "stop", reason: `someone else changed the weights: expected ${describe(o.expected)}, found ${describe(o.seen)}` };
     if (!o.actionsUnchanged) return { action: "stop", reason: `someone else changed the rule's action (weights still ${describe(o.seen)})` };

@@ -80,8 +80,9 @@ export function sameWeights(a: Weights, b: Weights): boolean {
   return a.blue === b.blue && a.green === b.green;
 }
 
-/** The colour taking all traffic, or "split". */
-export function liveColour(w: Weights): Colour | "split" {
+/** The colour taking all traffic, "split", or "none" when both weights are 0 (nothing is served). */
+export function liveColour(w: Weights): Colour | "split" | "none" {
+  if (w.blue === 0 && w.green === 0) return "none";
   if (w.green === 0) return "blue";
   if (w.blue === 0) return "green";
   return "split";
