@@ -204,6 +204,7 @@ export function selection(o: Common, lockFlags?: LockFlags): Resolved {
         testListenerArn,
         alarms: { blue: [...names(OUTPUTS.blueAlarmNames), ...o.alarm], green: [...names(OUTPUTS.greenAlarmNames), ...o.alarm] },
         lock: lockOf(out[OUTPUTS.stateBackend], region),
+        targetGroupArns: [out[OUTPUTS.blueTargetGroupArn], out[OUTPUTS.greenTargetGroupArn]].filter((a): a is string => typeof a === "string" && a.length > 0),
       },
       region,
       outputs: out,

@@ -27,7 +27,7 @@ async function readOnly(command: string, o: Common, fn: (aws: Elbv2, r: ReturnTy
     return await fn(aws, r);
   } catch (e) {
     const why = rt.aborted();
-    if (why) return failed(command, o, new ShiftError(`${why}: ${e instanceof Error ? e.message : String(e)}. The live weights are unknown (they could not be read); run \`ecs-shift ${command} ${r.args}\` again when the endpoint answers.`, rt.interrupted() ? EXIT.restored : EXIT.aws));
+    if (why) return failed(command, o, new ShiftError(`${why}: ${e instanceof Error ? e.message : String(e)}. The live weights are unknown (they could not be read); run \`ecs-shift ${command} ${r.args}\` again when the endpoint answers.`, EXIT.aws));
     return failed(command, o, e);
   } finally {
     rt.dispose();

@@ -196,8 +196,24 @@ async function write(aws: Elbv2, sel: Selection, opts: EngineOptions, plan: Writ
   const revertCmd = `ecs-shift revert ${opts.selectionArgs}`;
   const statusCmd = `ecs-shift status ${opts.selectionArgs}`;
 
-  // 1. Read everything that does not depend on each other at once.
+  // 1. Read everything that does not depend on each other at once. A shift reads the Terraform
+  // lock meanwhile too (its warnings are held back until it is needed).
+  const lockWarnings: string[] = [];
+  const early =
+    plan.kind === "shift" && !opts.dryRun
+      ? lockGate(aws, sel, { ...opts, warn: (l) => lockWarnings.push(l) }).then(
+          (v) => ({ ok: true as const, v }),
+          (e: unknown) => ({ ok: false as const, e }),
+        )
+      : undefined;
   const [live, tags] = await allInOrder<[Live, Record<string, string>]>([readLive(aws, sel), aws.tags(ruleArn)]);
+  const readLock = async (): Promise<LockSummary> => {
+    if (!early) return lockGate(aws, sel, opts);
+    const r = await early;
+    for (const l of lockWarnings) opts.warn(l);
+    if (!r.ok) throw r.e;
+    return r.v;
+  };
   const before = live.weights;
   seen0.weights = before;
   const oldJournal = readJournal(tags);
@@ -280,15 +296,15 @@ async function write(aws: Elbv2, sel: Selection, opts: EngineOptions, plan: Writ
   if (ld.action === "refuse") throw new ShiftError(`refused: ${ld.reason} (${label})`, EXIT.concurrent);
   if (ld.action === "take-over") opts.warn(ld.warning);
 
-  // Gates: only for colours that gain weight; the lock whenever something is written.
-  const g = await gates(aws, sel, live, gainingColours(before, after));
+  // Gates: only for colours that gain weight, and the Terraform lock (already being read), together.
+  const [g, lockRead] = await allInOrder<[Awaited<ReturnType<typeof gates>>, LockSummary]>([gates(aws, sel, live, gainingColours(before, after)), readLock()]);
   if (g.failed.length > 0) {
     if (!opts.force) throw new ShiftError(`refused, nothing changed: ${g.failed.join("; ")}. Fix it, or override with --force.`, EXIT.gate);
     for (const f of g.failed) opts.warn(`WARNING: --force overrides a failed gate: ${f}`);
   }
   passed = g.passed;
   forced = opts.force ? g.failed : [];
-  lock = await lockGate(aws, sel, opts);
+  lock = lockRead;
   if (progressive) {
     rt.emit({ event: "lock", ...lock });
     rt.emit({ event: "gates", passed, forced });
@@ -313,8 +329,10 @@ async function write(aws: Elbv2, sel: Selection, opts: EngineOptions, plan: Writ
     const msg = `dry run: would move ${label} through ${steps.map(encodeWeights).join(" -> ") || "no weight change"}; nothing changed`;
     return endOf("dry-run", EXIT.ok, msg, before, after, before, false, false, testChanges ? testTo : undefined);
   }
-  const early = rt.interrupted();
-  if (early) return endOf("restored", EXIT.restored, `interrupted by ${early} before anything was written; nothing changed`, before, after, before, false);
+  const sigEarly = rt.interrupted();
+  if (sigEarly) {
+    return endOf("restored", EXIT.restored, `interrupted by ${sigEarly} before anything was written; nothing changed`, before, after, before, false);
+  }
 
   // 3. The lease, then the journal, each read back. From here on calls are not aborted.
   rt.writing();
@@ -337,8 +355,16 @@ async function write(aws: Elbv2, sel: Selection, opts: EngineOptions, plan: Writ
   const abandon = async (message: string, exitCode: number, liveNow: Weights | null): Promise<Outcome> => {
     // Nothing was written: put the previous journal entry back as it was (or none), and give the lease back.
     try {
-      if (journalWritten && !oldJournal) await aws.removeTags(ruleArn, Object.keys(journalTags(journal!)));
-      await release(journalWritten && oldJournal ? journalTags(oldJournal) : {});
+      let back: Record<string, string> = journalWritten && oldJournal ? journalTags(oldJournal) : {};
+      if (journalWritten && !oldJournal) {
+        try {
+          await aws.removeTags(ruleArn, Object.keys(journalTags(journal!)));
+        } catch {
+          // Without elasticloadbalancing:RemoveTags the entry stays, marked as never written.
+          back = { [TAG.state]: "abandoned", [TAG.updated]: new Date().toISOString() };
+        }
+      }
+      await release(back);
     } catch (e) {
       opts.warn(`warning: could not release the lease on ${label}: ${errorText(e)}; it goes stale on its own`);
     }
@@ -641,27 +667,44 @@ async function write(aws: Elbv2, sel: Selection, opts: EngineOptions, plan: Writ
     }
   }
 
-  // 5. The test listener, then the journal's final state and the lease.
-  if (testChanges && testTo) {
-    try {
-      testMoved = true;
-      await moveTestListener(aws, sel, live, testTo);
-    } catch (e) {
-      if (rt.interrupted()) return restore(`interrupted by ${rt.interrupted()}`, steps.length);
-      if (!written) return movedFailure(`moving the test listener to ${testTo} failed: ${errorText(e)}`);
-      return movedFailure(`the weights are ${encodeWeights(after)} as asked (verified), but moving the test listener to ${testTo} failed: ${errorText(e)}`);
-    }
-    if (progressive) rt.emit({ event: "test-listener", before: live.testColour, after: testTo });
-  }
-  if (rt.interrupted()) return restore(`interrupted by ${rt.interrupted()}`, steps.length);
-  try {
+  // 5. The test listener, then the journal's final state and the lease (written while the test
+  // listener is read back: one round trip less).
+  const markDone = async () => {
     const done: Record<string, string> = journal && (plan.kind === "shift" || written || testMoved) ? { [TAG.state]: finalState, [TAG.step]: String(steps.length), [TAG.updated]: new Date().toISOString() } : {};
-    if (plan.kind === "revert" && journal) Object.assign(done, { [TAG.state]: "reverted", [TAG.updated]: new Date().toISOString() });
     await release(done);
     if (journal) journalNow = { id: journal.id, state: finalState };
-  } catch (e) {
+  };
+  const markFailed = (e: unknown) =>
+    movedFailure(`the ${plan.kind === "revert" ? "revert" : "shift"} is complete (weights ${encodeWeights(after)} verified${testMoved ? `, test listener on ${testTo}` : ""}), but marking the journal ${finalState} failed: ${errorText(e)}`);
+  if (testChanges && testTo) {
+    const testFailed = (e: unknown) =>
+      written
+        ? movedFailure(`the weights are ${encodeWeights(after)} as asked (verified), but moving the test listener to ${testTo} failed: ${errorText(e)}`)
+        : movedFailure(`moving the test listener to ${testTo} failed: ${errorText(e)}`);
+    const current = live.testActions?.length === 1 && live.testActions[0].Type === "forward" ? live.testActions[0] : { Type: "forward" as const };
+    try {
+      testMoved = true;
+      await aws.writeListenerActions(sel.testListenerArn!, [{ ...structuredClone(current), TargetGroupArn: live.arnOf[testTo], ForwardConfig: undefined }]);
+    } catch (e) {
+      if (rt.interrupted()) return restore(`interrupted by ${rt.interrupted()}`, steps.length);
+      return testFailed(e);
+    }
     if (rt.interrupted()) return restore(`interrupted by ${rt.interrupted()}`, steps.length);
-    return movedFailure(`the ${plan.kind === "revert" ? "revert" : "shift"} is complete (weights ${encodeWeights(after)} verified${testMoved ? `, test listener on ${testTo}` : ""}), but marking the journal ${finalState} failed: ${errorText(e)}`);
+    const [check, mark] = await Promise.allSettled([aws.readListenerActions(sel.testListenerArn!), markDone()]);
+    if (rt.interrupted()) return restore(`interrupted by ${rt.interrupted()}`, steps.length);
+    if (check.status === "rejected") return testFailed(check.reason);
+    const now = testColourOf(check.value, live.colourOf);
+    if (now !== testTo) return testFailed(new Error(`the test listener ${sel.testListenerArn} did not move to ${testTo} (it forwards to ${now ?? "something else"})`));
+    if (mark.status === "rejected") return markFailed(mark.reason);
+    if (progressive) rt.emit({ event: "test-listener", before: live.testColour, after: testTo });
+  } else {
+    if (rt.interrupted()) return restore(`interrupted by ${rt.interrupted()}`, steps.length);
+    try {
+      await markDone();
+    } catch (e) {
+      if (rt.interrupted()) return restore(`interrupted by ${rt.interrupted()}`, steps.length);
+      return markFailed(e);
+    }
   }
   if (rt.interrupted()) return restore(`interrupted by ${rt.interrupted()}`, steps.length);
   const baked = plan.kind === "shift" && plan.schedule.bakeMs > 0 && steps.length > 1 ? ` with ${formatDuration(plan.schedule.bakeMs)} bakes` : "";

@@ -17,6 +17,12 @@ export interface Selection {
   readonly alarms: Readonly<Record<Colour, readonly string[]>>;
   /** Where this environment's Terraform state lock lives. @default - unknown: not checked, with a warning */
   readonly lock?: LockLocation;
+  /**
+   * The blue and green target group ARNs as the stack outputs name them: their colours are read
+   * in parallel with the rule (one round trip less), and read again if the rule names others.
+   * @default - read after the rule
+   */
+  readonly targetGroupArns?: readonly string[];
 }
 
 export interface Options {
@@ -48,12 +54,14 @@ export function inputError(e: unknown): never {
  * the blue or the green target group of this rule is refused (exit 2): it is not a test listener.
  */
 export async function readLive(aws: Elbv2, sel: Selection): Promise<Live> {
+  const hinted = sel.targetGroupArns?.length ? aws.colours(sel.targetGroupArns).catch(() => undefined) : undefined;
   const settled = await Promise.allSettled([aws.readActions(sel.target), sel.testListenerArn ? aws.readListenerActions(sel.testListenerArn) : Promise.resolve(undefined)]);
   for (const r of settled) if (r.status === "rejected") throw r.reason;
   const [actions, testActions] = settled.map((r) => (r as PromiseFulfilledResult<Action[] | undefined>).value) as [Action[], Action[] | undefined];
   const arns = actions.flatMap((a) => [a.TargetGroupArn, ...(a.ForwardConfig?.TargetGroups ?? []).map((g) => g.TargetGroupArn)]).filter((x): x is string => !!x);
   // A group that is neither blue nor green gets no colour: readWeights then refuses the rule.
-  const colourOf = await aws.colours(arns);
+  const prefetched = await hinted;
+  const colourOf = prefetched && arns.every((a) => prefetched.has(a)) ? prefetched : await aws.colours(arns);
   let weights: Weights;
   try {
     weights = readWeights(actions, colourOf, where(sel.target));

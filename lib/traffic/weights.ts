@@ -93,11 +93,7 @@ export function gainingColours(before: Weights, after: Weights): Colour[] {
   return COLOURS.filter((c) => after[c] > before[c]);
 }
 
-export const TAG_PREVIOUS = "ecs-shift:previous";
-export const TAG_PREVIOUS_TEST = "ecs-shift:previous-test";
-export const TAG_AT = "ecs-shift:at";
-export const TAG_BY = "ecs-shift:by";
-
+/** `blue=90,green=10`: how messages name weights (journal.ts has the tag form, without the comma). */
 export function encodeWeights(w: Weights): string {
   return `blue=${w.blue},green=${w.green}`;
 }
