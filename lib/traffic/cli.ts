@@ -130,7 +130,13 @@ export async function main(argv: string[]): Promise<number> {
   } catch (e) {
     const error = e as { code?: string; exitCode?: number };
     if (typeof error.code === "string" && error.code.startsWith("commander.")) {
-      return error.code === "commander.helpDisplayed" || error.code === "commander.version" || error.code === "commander.help" ? EXIT.ok : EXIT.input;
+      if (error.code === "commander.helpDisplayed" || error.code === "commander.version" || error.code === "commander.help") return EXIT.ok;
+      // commander printed the problem on stderr; with --json, stdout gets the one failure document too.
+      if (argv.includes("--json")) {
+        const command = argv.find((a) => !a.startsWith("-")) ?? "ecs-shift";
+        process.stdout.write(`${JSON.stringify({ command, error: (e as Error).message.replace(/^error: /, ""), exitCode: EXIT.input, liveWeights: null })}\n`);
+      }
+      return EXIT.input;
     }
     process.stderr.write(`ecs-shift: ${e instanceof Error ? e.message : String(e)}\n`);
     return EXIT.aws;

@@ -476,6 +476,8 @@ async function write(aws: Elbv2, sel: Selection, opts: EngineOptions, plan: Writ
     let delay = 250;
     let permanentError = false;
     for (let attempt = 1; ; attempt++) {
+      // Keep the lease fresh through a long restore (never waited for: an outage must not slow the attempts).
+      if (leaseHeld) void heartbeat();
       try {
         if (!weightsBack) {
           const now = await aws.readActions(sel.target);

@@ -450,6 +450,13 @@ describe("9. honest failures", () => {
     expect(r.stdout).not.toMatch(LIES);
   });
 
+  test("--json with a missing required option: exit 2 and the one failure document, nothing sent", async () => {
+    const r = await cli(["shift", "--json", ...envArgs()]);
+    expect(r.code).toBe(2);
+    expect(JSON.parse(r.stdout)).toEqual({ command: "shift", error: "required option '--to <colour>' not specified", exitCode: 2, liveWeights: null });
+    expect(ep.calls).toEqual([]);
+  });
+
   test("a rule at 0/0 serves nothing: live: none, idle exits 1", async () => {
     setWeights(ep.state, 0, 0);
     const s = await cli(["status", ...envArgs()]);
