@@ -672,7 +672,8 @@ async function write(aws: Elbv2, sel: Selection, opts: EngineOptions, plan: Writ
   // 5. The test listener, then the journal's final state and the lease (written while the test
   // listener is read back: one round trip less).
   const markDone = async () => {
-    const done: Record<string, string> = journal && (plan.kind === "shift" || written || testMoved) ? { [TAG.state]: finalState, [TAG.step]: String(steps.length), [TAG.updated]: new Date().toISOString() } : {};
+    // A revert marks the shift's entry reverted and leaves its step count as it was.
+    const done: Record<string, string> = journal ? { [TAG.state]: finalState, [TAG.updated]: new Date().toISOString(), ...(plan.kind === "shift" ? { [TAG.step]: String(steps.length) } : {}) } : {};
     await release(done);
     if (journal) journalNow = { id: journal.id, state: finalState };
   };

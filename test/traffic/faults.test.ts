@@ -79,7 +79,8 @@ describe("1. write-ahead journal: kill -9 between the first weight write and any
     expect(r.code).toBe(0);
     expect(ruleWeights()).toEqual({ blue: 100, green: 0 });
     expect(testTarget()).toBe(ARNS.green);
-    expect(tags()).toMatchObject({ "ecs-shift:state": "reverted", "ecs-shift:lease": "none" });
+    // The entry keeps what it recorded: killed before step 1 was recorded.
+    expect(tags()).toMatchObject({ "ecs-shift:state": "reverted", "ecs-shift:lease": "none", "ecs-shift:step": "0", "ecs-shift:previous": "blue=100 green=0" });
   });
 
   test("nothing is written when the journal cannot be recorded", async () => {
