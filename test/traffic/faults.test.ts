@@ -127,13 +127,11 @@ describe("2. bounded calls", () => {
   });
 
   test("SIGINT while a bake's call hangs: the restore does not wait for it", async () => {
+    // The gate's and the first poll's health reads are answered; the second poll's is never answered.
+    const held = ep.hold("DescribeTargetHealth", { skip: 2 });
     const run = startCli(["shift", "--to", "green", "--steps", "10,100", ...BAKE, ...FAST, ...envArgs()]);
-    ep.faults.onCall = (action, _s, calls) => {
-      if (action === "DescribeAlarms" && countAfter(calls, "ModifyRule", "DescribeAlarms") === 1) {
-        ep.faults.hang = ["DescribeTargetHealth"];
-        run.child.kill("SIGINT");
-      }
-    };
+    await held.arrived;
+    run.child.kill("SIGINT");
     const r = await run.done;
     expect(r.code).toBe(4);
     expect(written()).toEqual([
@@ -155,7 +153,8 @@ describe("3. a restore that outlasts outages", () => {
     ep.faults.onCall = (action, state, calls) => {
       if (action === "DescribeAlarms" && countAfter(calls, "ModifyRule", "DescribeAlarms") === 1) {
         state.alarms["webapp-dev-green-target-5xx"] = "ALARM";
-        ep.faults.outageFor = 12; // three restore attempts' worth of 4 SDK attempts
+        // The rest of this poll may take up to 12 of these (3 calls x 4 SDK attempts); the restore gets the others.
+        ep.faults.outageFor = 24;
       }
     };
     const r = await cli(["shift", "--to", "green", "--steps", "10,100", ...BAKE, "--json", ...envArgs()]);
