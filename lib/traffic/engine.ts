@@ -580,6 +580,8 @@ async function write(aws: Elbv2, sel: Selection, opts: EngineOptions, plan: Writ
         interrupted: rt.interrupted(),
         pollError: o.error,
         leaseLost: o.leaseLost,
+        // With --force the gate let missing alarms through: the bake does too (they were never seen).
+        missingAlarms: opts.force ? [] : o.missing,
         remainingMs,
       });
       rt.emit({

@@ -120,6 +120,8 @@ export interface Observation {
   readonly pollError?: string;
   /** Another ecs-shift run took over this run's lease (named here): it is writing now. */
   readonly leaseLost?: string;
+  /** Alarms of the target colour that no longer exist (deleted, renamed): the bake cannot see them. */
+  readonly missingAlarms?: readonly string[];
   readonly remainingMs: number;
 }
 
@@ -147,6 +149,7 @@ export function decide(o: Observation): Decision {
   }
   if (o.interrupted) return { action: "restore", reason: `interrupted by ${o.interrupted}` };
   if (o.pollError) return { action: "restore", reason: `could not check the bake: ${o.pollError}` };
+  if (o.missingAlarms && o.missingAlarms.length > 0) return { action: "restore", reason: `alarms not found (a bake that cannot see an alarm is not clean): ${o.missingAlarms.join(", ")}` };
   const firing = Object.entries(o.alarms)
     .filter(([, state]) => state === "ALARM")
     .map(([name]) => name);

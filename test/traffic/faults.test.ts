@@ -401,6 +401,19 @@ describe("5 (gates). an alarm gate that checked nothing does not pass", () => {
     expect(f.stderr).toContain("WARNING: --force overrides a failed gate: green alarms that do not exist");
   });
 
+  test("an alarm deleted mid-bake: the bake cannot see it, so it restores (exit 4)", async () => {
+    ep.faults.onCall = (action, state, calls) => {
+      if (action === "DescribeAlarms" && countAfter(calls, "ModifyRule", "DescribeAlarms") === 1) delete state.alarms["webapp-dev-green-p99-latency"];
+    };
+    const r = await cli(["shift", "--to", "green", "--steps", "10,100", ...BAKE, ...envArgs()]);
+    expect(r.code).toBe(4);
+    expect(r.stderr).toContain("rolled back: alarms not found (a bake that cannot see an alarm is not clean): webapp-dev-green-p99-latency");
+    expect(written()).toEqual([
+      { blue: 90, green: 10 },
+      { blue: 100, green: 0 },
+    ]);
+  });
+
   test("60 alarms: the one in ALARM on the second page is seen (NextToken followed)", async () => {
     const names = Array.from({ length: 60 }, (_, i) => `webapp-dev-green-alarm-${String(i).padStart(2, "0")}`);
     for (const n of names) ep.state.alarms[n] = "OK";
