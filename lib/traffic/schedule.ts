@@ -1,7 +1,7 @@
 /**
  * The progressive part of `ecs-shift shift`, as pure functions: durations, the step schedule
  * (CodeDeploy-named presets or explicit steps), and the decision taken after every poll of a
- * bake. No AWS, no clock, no I/O: the engine (progressive.ts) feeds observations in and acts on
+ * bake. No AWS, no clock, no I/O: the engine (engine.ts) feeds observations in and acts on
  * the decision that comes out.
  */
 import { sameWeights, weightsFor, WeightError, type Colour, type Weights } from "./weights";
