@@ -5,7 +5,9 @@
  *     `cdktf synth` of a one-resource app (target <= 1.5x).
  *  2. Offline plan time per stack (init + validate + plan), vs the one-resource app's plan.
  *  3. `ecs-shift status` / `shift` vs `node -e "require('@aws-sdk/client-elastic-load-balancing-v2')"`
- *     (target <= 2.5x), from scripts/bench-cli.
+ *     (target <= 2.5x); `shift` with 50 ms injected per call (target <= 1.2 s in all); the time
+ *     from an alarm's transition to ALARM to the restored weights read back (target <= poll + 2 s),
+ *     from scripts/bench-cli.
  *  4. `npm run local -- up` and the whole local rehearsal vs the one-resource app's apply against
  *     the same local AWS, from scripts/bench-local.
  * Results print as a table and as JSON (bench-results/latest.json).

@@ -8,7 +8,7 @@
  * same JSON in its `Info` attribute. No object / no item means unlocked.
  */
 import type { StateBackendOutput } from "../outputs";
-import { describeAwsError, EXIT, MAX_ATTEMPTS, ShiftError, type AwsOptions } from "./aws";
+import { clientOptions, describeAwsError, EXIT, ShiftError, type AwsOptions } from "./aws";
 
 /** Terraform's LockInfo, as written by the S3 and DynamoDB lockers. */
 export interface LockInfo {
@@ -162,9 +162,9 @@ export async function readLock(loc: LockLocation, aws: AwsOptions): Promise<Lock
 async function readS3Lock(bucket: string, key: string, region: string, aws: AwsOptions, where: string): Promise<string | undefined> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const s3 = require("@aws-sdk/client-s3") as typeof import("@aws-sdk/client-s3");
-  const client = new s3.S3Client({ region, endpoint: aws.endpointUrl, forcePathStyle: aws.endpointUrl !== undefined, maxAttempts: MAX_ATTEMPTS });
+  const client = new s3.S3Client({ ...clientOptions(aws, region), forcePathStyle: aws.endpointUrl !== undefined });
   try {
-    const r = await client.send(new s3.GetObjectCommand({ Bucket: bucket, Key: key }));
+    const r = await client.send(new s3.GetObjectCommand({ Bucket: bucket, Key: key }), { abortSignal: aws.signal as never });
     return (await r.Body?.transformToString("utf8")) ?? "";
   } catch (e) {
     const err = e as { name?: string; $metadata?: { httpStatusCode?: number } };
@@ -187,9 +187,9 @@ async function readS3Lock(bucket: string, key: string, region: string, aws: AwsO
 async function readDynamoLock(table: string, lockId: string, region: string, aws: AwsOptions, where: string): Promise<string | null | undefined> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const ddb = require("@aws-sdk/client-dynamodb") as typeof import("@aws-sdk/client-dynamodb");
-  const client = new ddb.DynamoDBClient({ region, endpoint: aws.endpointUrl, maxAttempts: MAX_ATTEMPTS });
+  const client = new ddb.DynamoDBClient(clientOptions(aws, region));
   try {
-    const r = await client.send(new ddb.GetItemCommand({ TableName: table, Key: { LockID: { S: lockId } }, ConsistentRead: true }));
+    const r = await client.send(new ddb.GetItemCommand({ TableName: table, Key: { LockID: { S: lockId } }, ConsistentRead: true }), { abortSignal: aws.signal as never });
     if (!r.Item) return undefined;
     return r.Item.Info?.S ?? null;
   } catch (e) {

@@ -1,11 +1,47 @@
 /**
- * How `ecs-shift` shows a progressive shift: one JSON event per line (`--json`), or text; on a
- * terminal the bake's progress line is redrawn in place, elsewhere (CI logs) one line per poll.
+ * Everything ecs-shift prints: `status`, a plain shift or revert (one document), a progressive
+ * shift (one JSON event per line with `--json`, or text; on a terminal the bake's progress line is
+ * redrawn in place, elsewhere one line per poll), and failures (stderr, and with `--json` one
+ * document: `error`, `exitCode`, `liveWeights` or null). Nothing here prints `undefined` or `NaN`.
  */
-import type { Outcome, ProgressEvent } from "./progressive";
+import type { Outcome, ProgressEvent } from "./engine";
 import { formatDuration } from "./schedule";
+import type { Status } from "./shift";
 import type { SmokeReport } from "./smoke";
 import type { Weights } from "./weights";
+
+export function statusLines(s: Status): string[] {
+  const lines = [
+    `live:          ${s.live}${s.live === "none" ? " (both weights are 0: the rule serves nothing)" : ""}`,
+    `weights:       blue ${s.weights.blue} / green ${s.weights.green}`,
+    ...(s.testListener ? [`test listener: ${s.testListener}`] : []),
+    `health:        blue ${s.health.blue.healthy}/${s.health.blue.registered} healthy, green ${s.health.green.healthy}/${s.health.green.registered} healthy`,
+    s.previous
+      ? `previous:      blue ${s.previous.weights.blue} / green ${s.previous.weights.green} (test listener ${s.previous.testListener}), shifted ${s.previous.at} by ${s.previous.by}`
+      : "previous:      none recorded",
+    `last shift:    ${s.lastShift}`,
+  ];
+  if (s.lease && s.lease.id !== s.journal?.id) lines.push(`lease:         held by run ${s.lease.id} (${s.lease.by}), heartbeat ${s.lease.ageSeconds === null ? "unreadable" : `${s.lease.ageSeconds}s ago`}`);
+  if (s.next) lines.push(`${s.interrupted ? "to restore:   " : "next:         "} ${s.next}`);
+  return lines;
+}
+
+/** A plain shift or a revert, as one text block. */
+export function shiftLines(o: Outcome, kind: "shift" | "revert"): string[] {
+  const verb = o.dryRun ? `would ${kind}` : o.changed ? (kind === "revert" ? "reverted" : "shifted") : "nothing to change";
+  const lines = [`${verb}: blue ${o.before.blue} / green ${o.before.green} -> blue ${o.after.blue} / green ${o.after.green}`];
+  if (o.outcome === "nothing-to-change" && kind === "revert") lines.push(o.message);
+  if (o.testListener) lines.push(`test listener: ${o.testListener.before ?? "unknown"} -> ${o.testListener.after ?? "unknown"}`);
+  for (const g of o.gates) lines.push(`gate passed: ${g}`);
+  if (o.lock) lines.push(o.lock.checked.length ? `lock: ${o.lock.checked.join(", ")}: ${o.lock.held.length ? o.lock.held.join("; ") : "not held"}` : `lock: not checked: ${o.lock.note ?? "no lock location"}`);
+  if (o.journal) lines.push(`journal: ${o.journal.id} ${o.journal.state}`);
+  return lines;
+}
+
+/** The one JSON document of a failing command. */
+export function failureDoc(command: string, error: string, exitCode: number, liveWeights: Weights | null | undefined, extra: Record<string, unknown> = {}): string {
+  return JSON.stringify({ command, error, exitCode, liveWeights: liveWeights ?? null, ...extra });
+}
 
 const w = (x: Weights) => `blue ${x.blue} / green ${x.green}`;
 
@@ -47,8 +83,12 @@ export function eventLines(e: ProgressEvent): string[] {
         `  step ${e.step}/${e.of}: ${e.weights ? w(e.weights) : "weights unreadable"}; ${formatDuration(e.secondsLeft * 1000)} left; targets ${e.health.healthy}/${e.health.registered} healthy; alarms: ${alarms.join(", ") || "none"}`,
       ];
     }
+    case "journal":
+      return [`journal: ${e.id} ${e.state} (pre-shift weights recorded on the rule)`];
     case "rollback":
       return [`ROLLBACK at step ${e.step}: ${e.reason}`];
+    case "restore-retry":
+      return [`  restore attempt ${e.attempt} failed (${e.error}); retrying, ${formatDuration(e.secondsLeft * 1000)} left`];
     case "restored":
       return [`restored: ${w(e.weights)} (verified)`];
     case "stopped":
@@ -60,14 +100,15 @@ export function eventLines(e: ProgressEvent): string[] {
 
 export interface Reporter {
   event(e: ProgressEvent): void;
-  end(o: Outcome | { outcome: "refused" | "error"; exitCode: number; message: string }): void;
+  end(o: Outcome | { outcome: "refused" | "error"; exitCode: number; message: string; error?: string; liveWeights?: Weights | null }): void;
 }
 
 /** `--json`: one JSON object per line on stdout; the last one is `{"event":"end", ...}`. */
 export function jsonReporter(write: (s: string) => void): Reporter {
   return {
     event: (e) => write(`${JSON.stringify(e)}\n`),
-    end: (o) => write(`${JSON.stringify({ event: "end", ...o })}\n`),
+    end: (o) =>
+      write(`${JSON.stringify({ event: "end", ...o, ...(o.exitCode !== 0 ? { error: o.message, liveWeights: "live" in o ? o.live : (o.liveWeights ?? null) } : {}) })}\n`),
   };
 }
 

@@ -1,7 +1,7 @@
 /**
  * The progressive part of `ecs-shift shift`, as pure functions: durations, the step schedule
  * (CodeDeploy-named presets or explicit steps), and the decision taken after every poll of a
- * bake. No AWS, no clock, no I/O: the engine (progressive.ts) feeds observations in and acts on
+ * bake. No AWS, no clock, no I/O: the engine (engine.ts) feeds observations in and acts on
  * the decision that comes out.
  */
 import { sameWeights, weightsFor, WeightError, type Colour, type Weights } from "./weights";
@@ -118,6 +118,10 @@ export interface Observation {
   readonly interrupted?: string;
   /** The poll itself failed (AWS error after the SDK's retries): the state is unknown. */
   readonly pollError?: string;
+  /** Another ecs-shift run took over this run's lease (named here): it is writing now. */
+  readonly leaseLost?: string;
+  /** Alarms of the target colour that no longer exist (deleted, renamed): the bake cannot see them. */
+  readonly missingAlarms?: readonly string[];
   readonly remainingMs: number;
 }
 
@@ -138,12 +142,14 @@ const describe = (w: Weights) => `blue=${w.blue},green=${w.green}`;
  */
 export function decide(o: Observation): Decision {
   if (!o.pollError) {
+    if (o.leaseLost) return { action: "stop", reason: `another ecs-shift run took over the lease: ${o.leaseLost}` };
     if (!o.seen) return { action: "stop", reason: "someone else changed the rule: it is no longer a blue/green weighted forward" };
     if (!sameWeights(o.seen, o.expected)) return { action: "stop", reason: `someone else changed the weights: expected ${describe(o.expected)}, found ${describe(o.seen)}` };
     if (!o.actionsUnchanged) return { action: "stop", reason: `someone else changed the rule's action (weights still ${describe(o.seen)})` };
   }
   if (o.interrupted) return { action: "restore", reason: `interrupted by ${o.interrupted}` };
   if (o.pollError) return { action: "restore", reason: `could not check the bake: ${o.pollError}` };
+  if (o.missingAlarms && o.missingAlarms.length > 0) return { action: "restore", reason: `alarms not found (a bake that cannot see an alarm is not clean): ${o.missingAlarms.join(", ")}` };
   const firing = Object.entries(o.alarms)
     .filter(([, state]) => state === "ALARM")
     .map(([name]) => name);

@@ -1,30 +1,14 @@
 /**
- * status / shift / revert: read the live rule, compute with the pure weight functions, pass the
- * gates, write, read back and verify, record. Nothing is written when a gate or a check refuses.
+ * The read side of ecs-shift and its gates: read the live rule, its target groups and the test
+ * listener; `status`; the health, alarm and Terraform lock gates. The writes (shift, progressive
+ * shift, revert) are in engine.ts.
  */
 import type { Action } from "@aws-sdk/client-elastic-load-balancing-v2";
 import * as os from "node:os";
 import { EXIT, ShiftError, type Elbv2, type Target } from "./aws";
+import { journalStatus, leaseAgeMs, readJournal, readLease, type Journal, type Lease } from "./journal";
 import { describeHeld, isReadOnlyLock, readLock, type LockLocation } from "./lock";
-import {
-  COLOURS,
-  decodeWeights,
-  encodeWeights,
-  gainingColours,
-  liveColour,
-  other,
-  readWeights,
-  sameWeights,
-  tagValue,
-  TAG_AT,
-  TAG_BY,
-  TAG_PREVIOUS,
-  TAG_PREVIOUS_TEST,
-  WeightError,
-  withWeights,
-  type Colour,
-  type Weights,
-} from "./weights";
+import { COLOURS, encodeWeights, liveColour, readWeights, WeightError, type Colour, type Weights } from "./weights";
 
 export interface Selection {
   readonly target: Target;
@@ -33,6 +17,12 @@ export interface Selection {
   readonly alarms: Readonly<Record<Colour, readonly string[]>>;
   /** Where this environment's Terraform state lock lives. @default - unknown: not checked, with a warning */
   readonly lock?: LockLocation;
+  /**
+   * The blue and green target group ARNs as the stack outputs name them: their colours are read
+   * in parallel with the rule (one round trip less), and read again if the rule names others.
+   * @default - read after the rule
+   */
+  readonly targetGroupArns?: readonly string[];
 }
 
 export interface Options {
@@ -58,11 +48,20 @@ export function inputError(e: unknown): never {
   throw e;
 }
 
+/**
+ * The rule (or listener default action), its target groups' colours and the test listener, read
+ * in parallel where they do not depend on each other. A test listener that does not forward to
+ * the blue or the green target group of this rule is refused (exit 2): it is not a test listener.
+ */
 export async function readLive(aws: Elbv2, sel: Selection): Promise<Live> {
-  const actions = await aws.readActions(sel.target);
+  const hinted = sel.targetGroupArns?.length ? aws.colours(sel.targetGroupArns).catch(() => undefined) : undefined;
+  const settled = await Promise.allSettled([aws.readActions(sel.target), sel.testListenerArn ? aws.readListenerActions(sel.testListenerArn) : Promise.resolve(undefined)]);
+  for (const r of settled) if (r.status === "rejected") throw r.reason;
+  const [actions, testActions] = settled.map((r) => (r as PromiseFulfilledResult<Action[] | undefined>).value) as [Action[], Action[] | undefined];
   const arns = actions.flatMap((a) => [a.TargetGroupArn, ...(a.ForwardConfig?.TargetGroups ?? []).map((g) => g.TargetGroupArn)]).filter((x): x is string => !!x);
   // A group that is neither blue nor green gets no colour: readWeights then refuses the rule.
-  const colourOf = await aws.colours(arns);
+  const prefetched = await hinted;
+  const colourOf = prefetched && arns.every((a) => prefetched.has(a)) ? prefetched : await aws.colours(arns);
   let weights: Weights;
   try {
     weights = readWeights(actions, colourOf, where(sel.target));
@@ -71,40 +70,76 @@ export async function readLive(aws: Elbv2, sel: Selection): Promise<Live> {
   }
   const arnOf = Object.fromEntries([...colourOf].map(([arn, c]) => [c, arn])) as Record<Colour, string>;
   let testColour: Colour | undefined;
-  let testActions: Action[] | undefined;
-  if (sel.testListenerArn) {
-    testActions = await aws.readListenerActions(sel.testListenerArn);
-    const tg = testActions.length === 1 && testActions[0].Type === "forward" ? (testActions[0].TargetGroupArn ?? testActions[0].ForwardConfig?.TargetGroups?.[0]?.TargetGroupArn) : undefined;
-    testColour = tg ? colourOf.get(tg) : undefined;
+  if (sel.testListenerArn && testActions) {
+    testColour = testColourOf(testActions, colourOf);
+    if (!testColour) {
+      const desc = testActions.map((a) => (a.Type === "forward" ? `forward to ${a.TargetGroupArn ?? (a.ForwardConfig?.TargetGroups ?? []).map((g) => g.TargetGroupArn).join(" + ")}` : a.Type)).join(", ") || "no action";
+      throw new ShiftError(
+        `--test-listener-arn ${sel.testListenerArn} is not this rule's test listener: its default action is ${desc}, not a forward to the blue or the green target group of ${where(sel.target)}. ` +
+          "Nothing was written. Give the listener that forwards to the idle colour (the test_listener_arn output).",
+        EXIT.input,
+      );
+    }
   }
   return { actions, colourOf, arnOf, weights, testColour, testActions };
 }
 
+/** The colour a test listener's single forward goes to, if it is blue or green. */
+export function testColourOf(actions: readonly Action[], colourOf: ReadonlyMap<string, Colour>): Colour | undefined {
+  if (actions.length !== 1 || actions[0].Type !== "forward") return undefined;
+  const groups = actions[0].ForwardConfig?.TargetGroups ?? [];
+  const tg = actions[0].TargetGroupArn ?? (groups.length === 1 ? groups[0].TargetGroupArn : undefined);
+  return tg ? colourOf.get(tg) : undefined;
+}
+
 export interface Status {
   readonly target: string;
-  readonly live: Colour | "split";
+  /** The colour taking all traffic, "split", or "none" for a rule at 0/0 (serving nothing). */
+  readonly live: Colour | "split" | "none";
   readonly weights: Weights;
   readonly testListener?: Colour | "unknown";
   readonly health: Record<Colour, { healthy: number; registered: number }>;
-  readonly previous?: { weights?: Weights; testListener?: string; at?: string; by?: string };
+  /** The last shift's pre-shift weights and test listener target (from the journal). */
+  readonly previous?: { weights: Weights; testListener: string; at: string; by: string };
+  /** The last shift recorded on the rule. */
+  readonly journal?: Journal;
+  /** Who holds the lease now, if anyone. */
+  readonly lease?: Lease & { ageSeconds: number | null };
+  /** One line on the last shift: done, in progress, or INTERRUPTED at which step, by whom, since when. */
+  readonly lastShift: string;
+  readonly interrupted: boolean;
+  /** The command that finishes an interrupted shift (or undoes the last one). */
+  readonly next?: string;
 }
 
-export async function status(aws: Elbv2, sel: Selection): Promise<Status> {
-  const live = await readLive(aws, sel);
+export async function status(aws: Elbv2, sel: Selection, revertCmd: string): Promise<Status> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { allInOrder } = require("./engine") as typeof import("./engine");
+  const [live, tags] = await allInOrder<[Live, Record<string, string>]>([readLive(aws, sel), aws.tags(sel.target.arn)]);
   const health = {} as Record<Colour, { healthy: number; registered: number }>;
-  for (const c of COLOURS) {
-    const h = await aws.health(live.arnOf[c]);
-    health[c] = { healthy: h.healthy, registered: h.registered };
-  }
-  const tags = await aws.tags(sel.target.arn);
-  const previous = tags[TAG_PREVIOUS] ? { weights: decodeWeights(tags[TAG_PREVIOUS]), testListener: tags[TAG_PREVIOUS_TEST], at: tags[TAG_AT], by: tags[TAG_BY] } : undefined;
+  await Promise.all(
+    COLOURS.map(async (c) => {
+      const h = await aws.health(live.arnOf[c]);
+      health[c] = { healthy: h.healthy, registered: h.registered };
+    }),
+  );
+  const journal = readJournal(tags);
+  const lease = readLease(tags);
+  const now = Date.now();
+  const js = journalStatus(journal, lease, now, revertCmd);
+  const age = lease ? leaseAgeMs(lease, now) : undefined;
   return {
     target: sel.target.arn,
     live: liveColour(live.weights),
     weights: live.weights,
     testListener: sel.testListenerArn ? (live.testColour ?? "unknown") : undefined,
     health,
-    previous,
+    previous: journal ? { weights: journal.previous, testListener: journal.previousTest ?? "none", at: journal.at, by: journal.by } : undefined,
+    journal,
+    lease: lease && { ...lease, ageSeconds: age !== undefined && Number.isFinite(age) ? Math.round(age / 1000) : null },
+    lastShift: js.summary,
+    interrupted: js.interrupted,
+    next: js.next,
   };
 }
 
@@ -171,110 +206,25 @@ export async function lockGate(aws: Elbv2, sel: Selection, opts: Options): Promi
 export async function gates(aws: Elbv2, sel: Selection, live: Live, gaining: readonly Colour[]): Promise<{ passed: string[]; failed: string[] }> {
   const passed: string[] = [];
   const failed: string[] = [];
-  for (const c of gaining) {
-    const h = await aws.health(live.arnOf[c]);
+  const reads = await Promise.all(gaining.map((c) => Promise.all([aws.health(live.arnOf[c]), sel.alarms[c].length > 0 ? aws.alarmsFiring(sel.alarms[c]) : undefined])));
+  for (const [i, c] of gaining.entries()) {
+    const [h, alarmResult] = reads[i];
     if (h.registered === 0) failed.push(`${c} has no registered targets (${live.arnOf[c]})`);
     else if (h.healthy < h.registered) failed.push(`${c} has ${h.healthy}/${h.registered} healthy targets (states: ${h.states.join(", ")})`);
     else passed.push(`${c}: ${h.healthy}/${h.registered} targets healthy`);
     const alarms = sel.alarms[c];
-    if (alarms.length > 0) {
-      const { firing, missing } = await aws.alarmsFiring(alarms);
+    if (alarmResult) {
+      const { firing, missing } = alarmResult;
       if (firing.length > 0) failed.push(`${c} alarms in ALARM: ${firing.join(", ")}`);
-      else passed.push(`${c}: none of ${alarms.length} alarms in ALARM`);
-      if (missing.length > 0) passed.push(`${c}: alarms not found (not checked): ${missing.join(", ")}`);
+      else if (missing.length < alarms.length) passed.push(`${c}: none of ${alarms.length - missing.length} alarms in ALARM`);
+      // An alarm that does not exist checked nothing: that is a failed gate, not a pass.
+      if (missing.length > 0) failed.push(`${c} alarms that do not exist (misspelt, or another region?): ${missing.join(", ")}`);
     }
   }
   return { passed, failed };
 }
 
 export const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
-
-/**
- * Moves the weights to `wanted`. With `moveTest`, points the test listener at `moveTest` after the
- * weights are verified.
- */
-export async function applyWeights(aws: Elbv2, sel: Selection, opts: Options, wanted: (live: Live) => Weights, moveTest: (live: Live, after: Weights) => Colour | undefined): Promise<ShiftResult> {
-  const live = await readLive(aws, sel);
-  let after: Weights;
-  let newActions: Action[];
-  try {
-    after = wanted(live);
-    newActions = withWeights(live.actions, live.colourOf, after, where(sel.target));
-  } catch (e) {
-    inputError(e);
-  }
-  const testTo = moveTest(live, after);
-  const testChanges = sel.testListenerArn !== undefined && testTo !== undefined && testTo !== live.testColour;
-  const weightChanges = !sameWeights(live.weights, after);
-
-  const g = await gates(aws, sel, live, gainingColours(live.weights, after));
-  if (g.failed.length > 0) {
-    if (!opts.force) throw new ShiftError(`refused, nothing changed: ${g.failed.join("; ")}. Fix it, or override with --force.`, EXIT.gate);
-    for (const f of g.failed) opts.warn(`WARNING: --force overrides a failed gate: ${f}`);
-  }
-  const lock = weightChanges || testChanges ? await lockGate(aws, sel, opts) : undefined;
-  const result = (changed: boolean): ShiftResult => ({
-    target: sel.target.arn,
-    before: live.weights,
-    after,
-    testListener: sel.testListenerArn ? { before: live.testColour, after: testChanges ? testTo : live.testColour } : undefined,
-    gates: g.passed,
-    forced: opts.force ? g.failed : [],
-    lock,
-    dryRun: opts.dryRun,
-    changed,
-  });
-  if (opts.dryRun || (!weightChanges && !testChanges)) return result(false);
-
-  if (weightChanges) {
-    // Someone else may have changed the rule since we read it: then stop without writing.
-    const now = await aws.readActions(sel.target);
-    if (!same(now, live.actions)) {
-      throw new ShiftError(`${where(sel.target)} changed since it was read (someone else edited it); nothing was written. Live weights: ${describeWeights(now, live.colourOf)}. Run again.`, EXIT.concurrent);
-    }
-    await aws.writeActions(sel.target, newActions);
-    const check = await aws.readActions(sel.target);
-    let seen: Weights | undefined;
-    try {
-      seen = readWeights(check, live.colourOf);
-    } catch {
-      seen = undefined;
-    }
-    if (!seen || !sameWeights(seen, after)) {
-      throw new ShiftError(
-        `the write did not take effect as sent (lost write or concurrent edit): asked ${encodeWeights(after)}, live weights now ${describeWeights(check, live.colourOf)}.`,
-        EXIT.aws,
-      );
-    }
-    await recordPrevious(aws, sel, live);
-  }
-  if (testChanges && testTo) await moveTestListener(aws, sel, live, testTo, after);
-  return result(true);
-}
-
-/** Records the weights before a shift on the rule itself, so status and revert work from any machine. */
-export async function recordPrevious(aws: Elbv2, sel: Selection, live: Live): Promise<void> {
-  await aws.addTags(sel.target.arn, {
-    [TAG_PREVIOUS]: encodeWeights(live.weights),
-    [TAG_PREVIOUS_TEST]: live.testColour ?? "none",
-    [TAG_AT]: new Date().toISOString(),
-    [TAG_BY]: tagValue(callerIdentity()),
-  });
-}
-
-/** Points the test listener at `testTo`, keeping its action's other fields, and verifies. */
-export async function moveTestListener(aws: Elbv2, sel: Selection, live: Live, testTo: Colour, after: Weights): Promise<void> {
-  if (!sel.testListenerArn) return;
-  // The test listener forwards to one colour: keep its action's other fields, swap the group.
-  const current = live.testActions?.length === 1 && live.testActions[0].Type === "forward" ? live.testActions[0] : { Type: "forward" as const };
-  const actions: Action[] = [{ ...structuredClone(current), TargetGroupArn: live.arnOf[testTo], ForwardConfig: undefined }];
-  await aws.writeListenerActions(sel.testListenerArn, actions);
-  const check = await aws.readListenerActions(sel.testListenerArn);
-  const tg = check[0]?.TargetGroupArn ?? check[0]?.ForwardConfig?.TargetGroups?.[0]?.TargetGroupArn;
-  if (tg !== live.arnOf[testTo]) {
-    throw new ShiftError(`weights are ${encodeWeights(after)} as asked, but the test listener did not move to ${testTo} (it forwards to ${tg ?? "nothing"}).`, EXIT.aws);
-  }
-}
 
 export function describeWeights(actions: Action[], colourOf: Map<string, Colour>): string {
   try {
@@ -298,27 +248,3 @@ export function callerIdentity(): string {
   return `${user}@${os.hostname()}`;
 }
 
-export function shift(aws: Elbv2, sel: Selection, opts: Options, to: Colour, wanted: Weights): Promise<ShiftResult> {
-  return applyWeights(
-    aws,
-    sel,
-    opts,
-    () => wanted,
-    // After a full shift the test listener points at the now idle colour, where the next release goes.
-    (_live, after) => (after[to] === 100 && after[other(to)] === 0 ? other(to) : undefined),
-  );
-}
-
-export async function revert(aws: Elbv2, sel: Selection, opts: Options): Promise<ShiftResult> {
-  const tags = await aws.tags(sel.target.arn);
-  const previous = decodeWeights(tags[TAG_PREVIOUS]);
-  if (!previous) throw new ShiftError(`nothing to revert: ${where(sel.target)} carries no ${TAG_PREVIOUS} tag (no shift was recorded).`, EXIT.input);
-  const test = tags[TAG_PREVIOUS_TEST];
-  return applyWeights(
-    aws,
-    sel,
-    opts,
-    () => previous,
-    () => (test === "blue" || test === "green" ? test : undefined),
-  );
-}

@@ -80,8 +80,9 @@ export function sameWeights(a: Weights, b: Weights): boolean {
   return a.blue === b.blue && a.green === b.green;
 }
 
-/** The colour taking all traffic, or "split". */
-export function liveColour(w: Weights): Colour | "split" {
+/** The colour taking all traffic, "split", or "none" when both weights are 0 (nothing is served). */
+export function liveColour(w: Weights): Colour | "split" | "none" {
+  if (w.blue === 0 && w.green === 0) return "none";
   if (w.green === 0) return "blue";
   if (w.blue === 0) return "green";
   return "split";
@@ -92,11 +93,7 @@ export function gainingColours(before: Weights, after: Weights): Colour[] {
   return COLOURS.filter((c) => after[c] > before[c]);
 }
 
-export const TAG_PREVIOUS = "ecs-shift:previous";
-export const TAG_PREVIOUS_TEST = "ecs-shift:previous-test";
-export const TAG_AT = "ecs-shift:at";
-export const TAG_BY = "ecs-shift:by";
-
+/** `blue=90,green=10`: how messages name weights (journal.ts has the tag form, without the comma). */
 export function encodeWeights(w: Weights): string {
   return `blue=${w.blue},green=${w.green}`;
 }

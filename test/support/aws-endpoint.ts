@@ -4,7 +4,12 @@
  * S3's REST GetObject (path-style, XML errors: the Terraform lock file) and DynamoDB's JSON 1.0
  * GetItem (the Terraform lock item). It holds rule / listener / target group / tag / health /
  * alarm / object / item state, lets a test change that state at any call (a concurrent operator,
- * an alarm going off mid-bake), and injects faults. Listens on 127.0.0.1 only.
+ * an alarm going off mid-bake), and injects faults: throttling (in all, or per action), 5xx, an
+ * outage window (503 on every call), a call held in flight until the test releases it (or never
+ * answered), latency on every call, lost writes. It validates tags as AWS does (key and value
+ * characters and lengths, at most 50 per resource) and pages DescribeAlarms (NextToken) and
+ * DescribeTargetGroups (NextMarker). Each call records which client made it (the access key id),
+ * so two CLI processes racing on one rule can be told apart. Listens on 127.0.0.1 only.
  */
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
@@ -55,9 +60,31 @@ export interface Faults {
    * Called before every request is answered, with its action and every action served so far
    * (this one included); may edit state, so this very answer already sees the change.
    */
-  onCall?: (action: string, state: State, calls: readonly string[]) => void;
+  onCall?: (action: string, state: State, calls: readonly string[], caller: string) => void;
   /** Actions answered with AccessDenied (e.g. "GetObject", "GetItem", "ModifyRule"). */
   deny?: string[];
+  /** Answer the next N calls of each action named with HTTP 500 (a count per action, decremented). */
+  serverErrorsByAction?: Record<string, number>;
+  /** Throttle the next N calls of each action named (a count per action, decremented). */
+  throttleByAction?: Record<string, number>;
+  /** While true, every call is answered 503 (an outage window). */
+  outage?: boolean;
+  /** Answer the next N calls with 503 (an outage window that closes after N calls). */
+  outageFor?: number;
+  /** Actions never answered (held in flight forever: a hung endpoint). */
+  hang?: string[];
+  /** Added before every answer (network latency), in milliseconds. */
+  latencyMs?: number;
+}
+
+/** A call held in flight by `AwsEndpoint.hold`. */
+export interface Held {
+  /** Resolves when the matching call arrives (its caller's access key id). */
+  readonly arrived: Promise<string>;
+  /** Lets the call go on: it is applied and answered now. */
+  release(): void;
+  /** Whether the call has arrived. */
+  readonly isHeld: () => boolean;
 }
 
 const NS = "http://elasticloadbalancing.amazonaws.com/doc/2015-12-01/";
@@ -110,6 +137,13 @@ export class AwsEndpoint {
   readonly calls: string[] = [];
   /** The weights of every ModifyRule applied, in order, by target group ARN. */
   readonly ruleWrites: Array<Record<string, number>> = [];
+  /** The access key id of every call, in the order of `calls`. */
+  readonly callers: string[] = [];
+  /** Calls that arrived for a hung action and were never answered. */
+  readonly hung: string[] = [];
+  /** Page sizes: DescribeAlarms and DescribeTargetGroups answer at most this many per page. */
+  pageSize = 50;
+  private holds: Array<{ action: string; caller?: string; skip: number; arrive: (k: string) => void; go?: () => void; released: boolean; arrivedFlag: boolean }> = [];
   private server?: http.Server;
   private reads = 0;
   url = "";
@@ -130,7 +164,34 @@ export class AwsEndpoint {
   }
 
   async stop(): Promise<void> {
+    for (const h of this.holds) h.released = true;
+    this.server?.closeAllConnections();
     await new Promise<void>((resolve) => this.server?.close(() => resolve()) ?? resolve());
+  }
+
+  /**
+   * Holds the next call of `action` (after `skip` others; only from `caller`, an access key id,
+   * when given) in flight: it is neither applied nor answered until `release()`. Never released,
+   * it is an endpoint that never answers that call.
+   */
+  hold(action: string, opts: { caller?: string; skip?: number } = {}): Held {
+    let arrive!: (k: string) => void;
+    const arrived = new Promise<string>((r) => (arrive = r));
+    const h = { action, caller: opts.caller, skip: opts.skip ?? 0, arrive, released: false, arrivedFlag: false } as (typeof this.holds)[number];
+    this.holds.push(h);
+    return {
+      arrived,
+      release: () => {
+        h.released = true;
+        h.go?.();
+      },
+      isHeld: () => h.arrivedFlag && !h.released,
+    };
+  }
+
+  /** How many calls of `action` were served (faulted ones included). */
+  count(action: string): number {
+    return this.calls.filter((c) => c === action).length;
   }
 
   /** How many Modify* calls were applied. */
@@ -144,7 +205,31 @@ export class AwsEndpoint {
     // S3 is REST (GET /<bucket>/<key>); CloudWatch and DynamoDB are JSON with X-Amz-Target; ELBv2 is a Query POST.
     const protocol: "s3" | "json" | "query" = typeof target === "string" ? "json" : req.method === "GET" && url.pathname !== "/" ? "s3" : "query";
     const action = protocol === "json" ? String(target).split(".")[1] : protocol === "s3" ? "GetObject" : String(parseForm(body).Action ?? "");
+    const caller = /Credential=([^/]+)\//.exec(String(req.headers.authorization ?? ""))?.[1] ?? "";
+    const hold = this.holds.find((h) => !h.arrivedFlag && h.action === action && (!h.caller || h.caller === caller) && h.skip-- <= 0);
+    const go = () => {
+      if (res.destroyed) return;
+      const later = this.faults.latencyMs;
+      if (later && later > 0) setTimeout(() => this.answer(req, body, res, protocol, action, caller, target, url), later);
+      else this.answer(req, body, res, protocol, action, caller, target, url);
+    };
+    if (this.faults.hang?.includes(action)) {
+      this.hung.push(action);
+      return;
+    }
+    if (hold) {
+      hold.arrivedFlag = true;
+      hold.go = go;
+      hold.arrive(caller);
+      if (hold.released) go();
+      return;
+    }
+    go();
+  }
+
+  private answer(_req: http.IncomingMessage, body: string, res: http.ServerResponse, protocol: "s3" | "json" | "query", action: string, caller: string, target: string | string[] | undefined, url: URL): void {
     this.calls.push(action);
+    this.callers.push(caller);
     const send = (status: number, text: string, type?: string) => {
       res.writeHead(status, { "content-type": type ?? (protocol === "json" ? "application/x-amz-json-1.0" : "text/xml"), "x-amzn-requestid": "local", "x-amz-request-id": "local" });
       res.end(text);
@@ -158,6 +243,21 @@ export class AwsEndpoint {
       return send(e.status, `<ErrorResponse xmlns="${NS}"><Error><Type>${e.status >= 500 ? "Receiver" : "Sender"}</Type><Code>${e.code}</Code><Message>${esc(e.message)}</Message></Error><RequestId>local</RequestId></ErrorResponse>`);
     };
     try {
+      if (this.faults.outageFor && this.faults.outageFor > 0) {
+        this.faults.outageFor--;
+        throw new ApiError(503, protocol === "s3" ? "SlowDown" : "ServiceUnavailable", "injected outage: the service is unavailable");
+      }
+      if (this.faults.outage) throw new ApiError(503, protocol === "s3" ? "SlowDown" : "ServiceUnavailable", "injected outage: the service is unavailable");
+      const perAction = this.faults.throttleByAction?.[action];
+      if (perAction && perAction > 0) {
+        this.faults.throttleByAction![action] = perAction - 1;
+        throw new ApiError(protocol === "s3" ? 503 : 400, protocol === "json" ? "ThrottlingException" : protocol === "s3" ? "SlowDown" : "Throttling", "Rate exceeded");
+      }
+      const errs = this.faults.serverErrorsByAction?.[action];
+      if (errs && errs > 0) {
+        this.faults.serverErrorsByAction![action] = errs - 1;
+        throw new ApiError(500, "InternalFailure", "injected server error");
+      }
       if (this.faults.throttle && this.faults.throttle > 0) {
         this.faults.throttle--;
         throw new ApiError(protocol === "s3" ? 503 : 400, protocol === "json" ? "ThrottlingException" : protocol === "s3" ? "SlowDown" : "Throttling", "Rate exceeded");
@@ -166,7 +266,7 @@ export class AwsEndpoint {
         this.faults.serverErrors--;
         throw new ApiError(500, "InternalFailure", "injected server error");
       }
-      this.faults.onCall?.(action, this.state, this.calls);
+      this.faults.onCall?.(action, this.state, this.calls, caller);
       if (this.faults.deny?.includes(action)) {
         const dynamo = protocol === "json" && String(target).startsWith("DynamoDB_");
         throw new ApiError(dynamo ? 400 : 403, dynamo ? "AccessDeniedException" : "AccessDenied", `User: arn:aws:sts::${ACCOUNT}:assumed-role/operator/jest is not authorized to perform: ${action}`);
@@ -183,8 +283,13 @@ export class AwsEndpoint {
         const input = JSON.parse(body || "{}");
         if (action === "DescribeAlarms") {
           const names = (input.AlarmNames ?? []) as string[];
-          const MetricAlarms = names.filter((n) => n in this.state.alarms).map((n) => ({ AlarmName: n, StateValue: this.state.alarms[n] }));
-          return send(200, JSON.stringify({ MetricAlarms, CompositeAlarms: [] }));
+          if (names.length > 100) throw new ApiError(400, "ValidationError", "AlarmNames: at most 100 names per call");
+          const all = names.filter((n) => n in this.state.alarms);
+          const start = input.NextToken ? Number(input.NextToken) : 0;
+          const size = Math.min(Number(input.MaxRecords ?? this.pageSize), this.pageSize);
+          const MetricAlarms = all.slice(start, start + size).map((n) => ({ AlarmName: n, StateValue: this.state.alarms[n] }));
+          const next = start + size < all.length ? { NextToken: String(start + size) } : {};
+          return send(200, JSON.stringify({ MetricAlarms, CompositeAlarms: [], ...next }));
         }
         if (action === "GetItem") {
           const table = this.state.dynamodb[input.TableName as string];
@@ -277,7 +382,11 @@ export class AwsEndpoint {
         const arns = (p.TargetGroupArns as string[]) ?? [];
         const missing = arns.filter((a) => !this.state.targetGroups[a]);
         if (missing.length) throw new ApiError(400, "TargetGroupNotFound", `One or more target groups not found: ${missing.join(", ")}`);
-        return { TargetGroups: arns.map((a) => ({ TargetGroupArn: a, TargetGroupName: this.state.targetGroups[a].name, TargetType: "ip", Protocol: "HTTP", Port: 8080 })) };
+        const start = p.Marker ? Number(p.Marker) : 0;
+        const page = arns.slice(start, start + this.pageSize);
+        const result: Obj = { TargetGroups: page.map((a) => ({ TargetGroupArn: a, TargetGroupName: this.state.targetGroups[a].name, TargetType: "ip", Protocol: "HTTP", Port: 8080 })) };
+        if (start + this.pageSize < arns.length) result.NextMarker = String(start + this.pageSize);
+        return result;
       }
       case "DescribeTargetHealth": {
         const tg = this.state.targetGroups[p.TargetGroupArn as string];
@@ -285,6 +394,7 @@ export class AwsEndpoint {
         return { TargetHealthDescriptions: tg.targets.map((t) => ({ Target: { Id: t.id, Port: 8080 }, TargetHealth: { State: t.state } })) };
       }
       case "DescribeTags": {
+        if (((p.ResourceArns as string[]) ?? []).length > 20) throw new ApiError(400, "ValidationError", "ResourceArns: at most 20 per call");
         return {
           TagDescriptions: ((p.ResourceArns as string[]) ?? []).map((arn) => ({
             ResourceArn: arn,
@@ -293,9 +403,25 @@ export class AwsEndpoint {
         };
       }
       case "AddTags": {
+        const tags = (p.Tags as Obj[]) ?? [];
+        for (const tag of tags) {
+          const key = String(tag.Key ?? "");
+          const value = String(tag.Value ?? "");
+          if (!key || key.length > 128 || !TAG_CHARS.test(key) || key.startsWith("aws:")) throw new ApiError(400, "ValidationError", `Tag key ${JSON.stringify(key)} is not valid`);
+          if (value.length > 256 || !TAG_CHARS.test(value)) throw new ApiError(400, "ValidationError", `Tag value ${JSON.stringify(value)} of key ${key} is not valid: at most 256 characters of [\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]`);
+        }
         for (const arn of (p.ResourceArns as string[]) ?? []) {
           const t = this.taggable(arn);
-          for (const tag of (p.Tags as Obj[]) ?? []) t.tags[String(tag.Key)] = String(tag.Value ?? "");
+          const merged = { ...t.tags, ...Object.fromEntries(tags.map((tag) => [String(tag.Key), String(tag.Value ?? "")])) };
+          if (Object.keys(merged).length > 50) throw new ApiError(400, "TooManyTags", `${arn} would have ${Object.keys(merged).length} tags; at most 50`);
+          t.tags = merged;
+        }
+        return {};
+      }
+      case "RemoveTags": {
+        for (const arn of (p.ResourceArns as string[]) ?? []) {
+          const t = this.taggable(arn);
+          for (const k of (p.TagKeys as string[]) ?? []) delete t.tags[k];
         }
         return {};
       }
@@ -304,6 +430,9 @@ export class AwsEndpoint {
     }
   }
 }
+
+/** The characters AWS allows in ELBv2 tag keys and values. */
+const TAG_CHARS = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
 
 export const ACCOUNT = "123456789012";
 const base = `arn:aws:elasticloadbalancing:eu-west-1:${ACCOUNT}`;

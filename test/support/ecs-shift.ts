@@ -30,15 +30,31 @@ export function assertBuilt(): void {
   if (!fs.existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build\` (npm test does it first)`);
 }
 
-/** Starts the CLI; `done` resolves when it exits. */
-export function startCli(args: string[], opts: { env?: Record<string, string | undefined>; cwd?: string } = {}): { child: ChildProcess; done: Promise<Run> } {
+/** Starts the CLI; `done` resolves when it exits; `stderrShows(re)` when its stderr matches `re`. */
+export function startCli(
+  args: string[],
+  opts: { env?: Record<string, string | undefined>; cwd?: string } = {},
+): { child: ChildProcess; done: Promise<Run>; stderrShows(re: RegExp): Promise<void> } {
   const child = spawn(process.execPath, [CLI, ...args], { env: { ...BASE_ENV, ...opts.env }, cwd: opts.cwd, stdio: ["ignore", "pipe", "pipe"] });
   let stdout = "";
   let stderr = "";
+  const waiters: Array<{ re: RegExp; resolve: () => void }> = [];
   child.stdout!.on("data", (c: Buffer) => (stdout += c.toString()));
-  child.stderr!.on("data", (c: Buffer) => (stderr += c.toString()));
+  child.stderr!.on("data", (c: Buffer) => {
+    stderr += c.toString();
+    for (const w of waiters.filter((x) => x.re.test(stderr))) {
+      waiters.splice(waiters.indexOf(w), 1);
+      w.resolve();
+    }
+  });
   const done = new Promise<Run>((resolve) => child.on("close", (code, signal) => resolve({ code: code ?? -1, signal, stdout, stderr })));
-  return { child, done };
+  const stderrShows = (re: RegExp) =>
+    new Promise<void>((resolve, reject) => {
+      if (re.test(stderr)) return resolve();
+      waiters.push({ re, resolve });
+      void done.then((r) => reject(new Error(`the CLI exited (${r.code}) before its stderr showed ${re}:\n${r.stderr}`)));
+    });
+  return { child, done, stderrShows };
 }
 
 export function cli(args: string[], opts: { env?: Record<string, string | undefined>; cwd?: string } = {}): Promise<Run> {

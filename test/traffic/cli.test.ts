@@ -63,7 +63,8 @@ describe("shift", () => {
     expect(forward).toMatchObject({ Type: "forward", Order: 1, ForwardConfig: { TargetGroupStickinessConfig: { Enabled: true, DurationSeconds: 3600 } } });
     expect(JSON.stringify(ep.state.rules[ARNS.rule].conditions)).toBe(conditionsBefore);
     expect(testTarget()).toBe(ARNS.blue);
-    expect(ep.state.rules[ARNS.rule].tags).toMatchObject({ "ecs-shift:previous": "blue=100,green=0", "ecs-shift:previous-test": "green", "ecs-shift:by": "jest" });
+    // A tag value may not hold a comma (AWS: [\p{L}\p{Z}\p{N}_.:/=+\-@]*), so the weights are space-separated.
+    expect(ep.state.rules[ARNS.rule].tags).toMatchObject({ "ecs-shift:previous": "blue=100 green=0", "ecs-shift:previous-test": "green", "ecs-shift:by": "jest", "ecs-shift:state": "done" });
     expect(ep.state.rules[ARNS.rule].tags["ecs-shift:at"]).toMatch(/^\d{4}-\d\d-\d\dT/);
   });
 
@@ -80,8 +81,10 @@ describe("shift", () => {
     expect(r.code).toBe(0);
     expect(ruleWeights()).toEqual({ blue: 100, green: 0 });
     expect(testTarget()).toBe(ARNS.green);
+    // The journal keeps the shift that was reverted (a second revert must not undo the first).
     const s = JSON.parse((await cli(["status", "--json", ...envArgs()])).stdout);
-    expect(s.previous).toMatchObject({ weights: { blue: 0, green: 100 }, testListener: "blue" });
+    expect(s.previous).toMatchObject({ weights: { blue: 100, green: 0 }, testListener: "green" });
+    expect(s.journal).toMatchObject({ state: "reverted" });
   });
 
   test("--dry-run prints what would change and writes nothing", async () => {
@@ -153,9 +156,9 @@ describe("gates: nothing is written when one refuses", () => {
 
 describe("verification and faults", () => {
   test("a concurrent edit between read and write: stop without writing, exit 5, live weights named", async () => {
-    ep.faults.onRead = (count, state) => {
-      // the operator's edit lands right after our first read of the rule
-      if (count === 2) (((state.rules[ARNS.rule].actions[0].ForwardConfig as Obj).TargetGroups as Obj[])[1].Weight = 25);
+    ep.faults.onCall = (action, state, calls) => {
+      // the operator's edit lands after our reads, before our write (when the lease is taken)
+      if (action === "AddTags" && calls.filter((c) => c === "AddTags").length === 1) (((state.rules[ARNS.rule].actions[0].ForwardConfig as Obj).TargetGroups as Obj[])[1].Weight = 25);
     };
     const r = await cli(["shift", "--to", "green", ...envArgs()]);
     expect(r.code).toBe(5);
@@ -184,7 +187,7 @@ describe("verification and faults", () => {
   test("three 500s in a row are retried; a fourth gives up with exit 3 and nothing written", async () => {
     ep.faults.serverErrors = 3;
     expect((await cli(["status", ...envArgs()])).code).toBe(0);
-    ep.faults.serverErrors = 4;
+    ep.faults.serverErrorsByAction = { DescribeRules: 4 };
     const r = await cli(["shift", "--to", "green", ...envArgs()]);
     expect(r.code).toBe(3);
     expect(r.stderr).toMatch(/reading rule .*InternalFailure/);

@@ -65,7 +65,7 @@ describe("progressive shift", () => {
     expect(ep.state.rules[ARNS.rule].actions[0]).toMatchObject({ Type: "forward", Order: 1, ForwardConfig: { TargetGroupStickinessConfig: { Enabled: true, DurationSeconds: 3600 } } });
     expect(JSON.stringify(ep.state.rules[ARNS.rule].conditions)).toBe(conditions);
     expect(testTarget()).toBe(ARNS.blue);
-    expect(ep.state.rules[ARNS.rule].tags).toMatchObject({ "ecs-shift:previous": "blue=100,green=0", "ecs-shift:previous-test": "green" });
+    expect(ep.state.rules[ARNS.rule].tags).toMatchObject({ "ecs-shift:previous": "blue=100 green=0", "ecs-shift:previous-test": "green", "ecs-shift:state": "done", "ecs-shift:steps": "90:10/0:100" });
 
     const ev = events(r.stdout);
     const kinds = ev.map((e) => e.event);

@@ -122,6 +122,15 @@ describe("decide", () => {
     expect(decide({ ...calm, remainingMs: 0 })).toEqual({ action: "next" });
   });
 
+  test("another run took over the lease: stop, whatever else the poll saw", () => {
+    expect(decide({ ...calm, leaseLost: "run x by bob", interrupted: "SIGINT", alarms: { "green-5xx": "ALARM" } })).toEqual({ action: "stop", reason: "another ecs-shift run took over the lease: run x by bob" });
+  });
+
+  test("an alarm that no longer exists restores, naming it: the bake cannot see it", () => {
+    expect(decide({ ...calm, missingAlarms: ["green-gone"] })).toEqual({ action: "restore", reason: "alarms not found (a bake that cannot see an alarm is not clean): green-gone" });
+    expect(decide({ ...calm, missingAlarms: [] })).toEqual({ action: "wait" });
+  });
+
   test("an alarm in ALARM restores, naming it (INSUFFICIENT_DATA does not)", () => {
     expect(decide({ ...calm, alarms: { "green-5xx": "ALARM", "green-p99": "INSUFFICIENT_DATA" } })).toEqual({ action: "restore", reason: "alarm in ALARM: green-5xx" });
   });
