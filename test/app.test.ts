@@ -76,10 +76,10 @@ describe("all or nothing", () => {
     expect(Object.keys(before)).toEqual(expect.arrayContaining(["manifest.json", path.join("stacks", "dev", "cdk.tf.json"), path.join("stacks", "prod", "cdk.tf.json")]));
     // The next run changes dev (synthesized first) and breaks prod (synthesized last).
     fs.writeFileSync(path.join(good.dir, "config", "dev.tfvars"), devText.replace('team        = "platform"', 'team        = "platform-next"'));
-    fs.writeFileSync(path.join(good.dir, "config", "prod.tfvars"), withoutException(prodText, "LB-WAF"));
+    fs.writeFileSync(path.join(good.dir, "config", "prod.tfvars"), withoutException(prodText, "LB-TG-HTTPS"));
     const r = spawnSync(process.execPath, [MAIN], { cwd: good.dir, env: { ...process.env, CDKTF_OUTDIR: good.out }, encoding: "utf8" });
     expect(r.status).toBe(1);
-    expect(r.stderr).toMatch(/^\[prod\] LB-WAF aws_lb\./m);
+    expect(r.stderr).toMatch(/^\[prod\] LB-TG-HTTPS aws_lb_target_group\./m);
     expect(r.stderr).toContain("Nothing was synthesized; the previous output is unchanged.");
     expect(r.stderr).not.toMatch(/^\s+at /m);
     expect(tree(good.out)).toEqual(before);

@@ -11,7 +11,7 @@ import { ConfigError, parseHcl, partialValues, problemCollector, reportSchemaIss
 import { isProductionName, LOG_RETENTION_DAYS, TASK_CPU_MEMORY, tfvarsSchema, type Tfvars } from "./schema";
 import { crossCheckBackends, loadBackendConfigFor, loadStateConfig, type BackendConfig, type StateConfig } from "./backend";
 import { checkPolicyExceptions, toPolicyExceptions } from "./policy-exceptions";
-import { serviceRules, STACK_TAG_KEYS, tagProblems } from "./rules";
+import { ECS_SHIFT_RULE_TAGS, serviceRules, STACK_TAG_KEYS, tagProblems } from "./rules";
 import { templateProblems } from "./literal";
 import type { EnvironmentConfig } from "./types";
 
@@ -172,8 +172,9 @@ function consistency(env: string, v: Tfvars, problem: (key: string, message: str
   });
   // Policy exceptions: known rule ids, real reasons, address patterns.
   rule(() => checkPolicyExceptions(v.policy_exceptions, problem));
-  // Tags: IAM's character set, case-insensitive keys, the 50-tag limit with the stack's own.
-  rule(() => tagProblems(v.tags, STACK_TAG_KEYS, problem));
+  // Tags: IAM's character set, case-insensitive keys, the 50-tag limit with the stack's own and
+  // with ecs-shift's journal on the weighted rule.
+  rule(() => tagProblems(v.tags, STACK_TAG_KEYS, problem, { ...ECS_SHIFT_RULE_TAGS, by: "ecs-shift's shift journal and lease on the weighted rule" }));
   // Construct checks and AWS limits (rules.ts).
   serviceRules(env, v, problem, rule);
 }

@@ -5,6 +5,7 @@
  * names the construct check it mirrors, or the AWS limit (with the data in ./aws-data.ts).
  */
 import { parseCidr, type Cidr } from "./cidr";
+import { TAG as ECS_SHIFT_TAG } from "../traffic/journal";
 import { ELB_SECURITY_POLICIES, ELB_WEAK_SECURITY_POLICIES, INSTANCE_TYPES, MAX_TAGS_PER_RESOURCE, REGIONS, SUPPORTED_PARTITION, TAG_CHARACTERS, taskMemoryAvailableMiB } from "./aws-data";
 import { nearestKey, show } from "./hcl";
 import type { Tfvars } from "./schema";
@@ -61,13 +62,24 @@ export function stateKeyProblem(key: string): string | undefined {
   return undefined;
 }
 
-/** A tag key or value outside IAM's character set, or a key AWS reserves. */
-export function tagProblems(tags: Readonly<Record<string, string>>, own: readonly string[], problem: Problem): void {
+/**
+ * Tags ecs-shift keeps on the weighted rule (its shift journal and lease, lib/traffic/journal.ts).
+ * The rule also carries every stack tag, so these count against its 50.
+ */
+export const ECS_SHIFT_RULE_TAGS = { count: Object.keys(ECS_SHIFT_TAG).length, prefix: "ecs-shift:" } as const;
+
+/**
+ * A tag key or value outside IAM's character set, or a key AWS reserves. `reserved`: tags
+ * another writer keeps on some resource of the stack (ecs-shift on the weighted rule), which need
+ * room under the 50-tag limit and a key prefix of their own.
+ */
+export function tagProblems(tags: Readonly<Record<string, string>>, own: readonly string[], problem: Problem, reserved?: { readonly count: number; readonly prefix: string; readonly by: string }): void {
   const ownLower = new Map(own.map((k) => [k.toLowerCase(), k]));
   const seen = new Map<string, string>();
   for (const [k, val] of Object.entries(tags)) {
     const key = `tags.${k}`;
     if (k.toLowerCase().startsWith("aws:")) problem(key, "the aws: prefix is reserved by AWS");
+    if (reserved && k.toLowerCase().startsWith(reserved.prefix)) problem(key, `given ${show(k)}; the ${reserved.prefix} prefix is reserved for ${reserved.by}: choose another key`);
     if (k.length < 1 || k.length > 128) problem(key, `key length ${k.length}; allowed 1..128`);
     if (val.length > 256) problem(key, `value length ${val.length}; allowed 0..256`);
     if (!TAG_CHARACTERS.test(k)) problem(key, `given key ${show(k)}; tag keys may hold only letters, digits, spaces and _ . : / = + - @`);
@@ -79,9 +91,11 @@ export function tagProblems(tags: Readonly<Record<string, string>>, own: readonl
     if (first !== undefined) problem(key, `given ${show(k)}, the same key as ${show(first)} (tag keys are case-insensitive in AWS); keep one`);
     else seen.set(lower, k);
   }
-  const total = Object.keys(tags).length + own.length;
+  const extra = reserved?.count ?? 0;
+  const total = Object.keys(tags).length + own.length + extra;
   if (total > MAX_TAGS_PER_RESOURCE) {
-    problem("tags", `given ${Object.keys(tags).length} tags; with the stack's own ${own.length} (${own.join(", ")}) that is ${total}, and AWS allows at most ${MAX_TAGS_PER_RESOURCE} per resource: keep at most ${MAX_TAGS_PER_RESOURCE - own.length}`);
+    const withExtra = reserved ? ` and the ${extra} of ${reserved.by}` : "";
+    problem("tags", `given ${Object.keys(tags).length} tags; with the stack's own ${own.length} (${own.join(", ")})${withExtra} that is ${total}, and AWS allows at most ${MAX_TAGS_PER_RESOURCE} per resource: keep at most ${MAX_TAGS_PER_RESOURCE - own.length - extra}`);
   }
 }
 
