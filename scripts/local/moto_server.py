@@ -245,7 +245,28 @@ def _patch_s3():
     m.FakeBucket.get_permission = get_permission
 
 
-PATCHES = (_patch_application_autoscaling, _patch_autoscaling, _patch_ecs, _patch_ec2, _patch_s3)
+def _patch_elbv2():
+    """ELBv2: moto refuses an 11th tag on any resource (TooManyTags); AWS allows 50 per load
+    balancer, target group, listener and rule. The weighted rule carries the stack's default tags
+    plus ecs-shift's journal and lease (12 tags), so `ecs-shift shift` fails against moto at its
+    first journal write. Same check, AWS's limit."""
+    from moto.elbv2 import models as m
+
+    limit = 50
+
+    def add_tags(self, resource_arns, tags):
+        tag_dict = self.tagging_service.flatten_tag_list(tags)
+        for arn in resource_arns:
+            existing = self.tagging_service.get_tag_dict_for_resource(arn)
+            if len(set(existing) | set(tag_dict)) > limit:
+                raise m.TooManyTagsError()
+            self._get_resource_by_arn(arn)
+            self.tagging_service.tag_resource(arn, tags)
+
+    m.ELBv2Backend.add_tags = add_tags
+
+
+PATCHES = (_patch_application_autoscaling, _patch_autoscaling, _patch_ecs, _patch_ec2, _patch_s3, _patch_elbv2)
 
 
 def apply_patches():
