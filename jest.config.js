@@ -8,4 +8,8 @@ module.exports = {
   setupFiles: ["<rootDir>/test/support/env.ts"],
   setupFilesAfterEnv: ["<rootDir>/test/support/jest-setup.ts"],
   testTimeout: 120000,
+  // Three workers on CI's 2 cores: jest's default (cores - 1) runs the suites one after another,
+  // and much of their time is waiting (the local AWS rehearsal on the provider's fixed waits,
+  // ecs-shift's fault tests on held calls and bakes), not computing.
+  maxWorkers: 3,
 };
