@@ -531,6 +531,8 @@ export function ecsShiftHint(result: UpResult, projectDir: string): string {
 }
 
 async function main(argv: string[]): Promise<number> {
+  // The placeholder targets are registered with the AWS SDK, which warns on Node 20 on every call.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
   const [command, ...rest] = argv;
   const say = (l: string) => process.stdout.write(`${l}\n`);
   const envs = rest.filter((a) => !a.startsWith("-"));
