@@ -1,11 +1,12 @@
 /**
- * `npm run local`'s pieces that need no server: the override put beside each stack copy, and
- * the message when moto is missing. The whole flow against moto is test/local-rehearsal.test.ts.
+ * `npm run local`'s pieces: the override put beside each stack copy, the message when moto is
+ * missing, and the launcher's answers where moto 5.2 answers otherwise than AWS. The whole flow against moto is test/local-rehearsal.test.ts.
  */
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { ENDPOINT_SERVICES, localOverride, LocalError, MOTO_INSTALL, requireMoto } from "../scripts/local";
+import { spawnSync } from "node:child_process";
+import { ENDPOINT_SERVICES, localOverride, LocalError, localPaths, MOTO_INSTALL, requireMoto, startMoto, stopMoto } from "../scripts/local";
 
 const URL = "http://127.0.0.1:45678";
 
@@ -90,5 +91,27 @@ describe("requireMoto", () => {
   it("passes with the preinstalled moto", () => {
     delete process.env.LOCAL_PYTHON;
     expect(() => requireMoto()).not.toThrow();
+  });
+});
+
+describe("the launcher answers as AWS does where moto 5.2 does not", () => {
+  test("a missing scaling policy or target is ObjectNotFoundException (the provider's 'already gone'); ELBv2 takes 50 tags, not 10", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "local-answers-"));
+    const paths = localPaths(dir);
+    try {
+      const { url } = await startMoto(paths);
+      const r = spawnSync("python3", [path.join(__dirname, "fixtures", "local", "aws-answers.py"), url], { encoding: "utf8" });
+      expect(r.stderr).toBe("");
+      expect(JSON.parse(r.stdout)).toEqual({
+        deleteMissingPolicy: "ObjectNotFoundException",
+        deregisterMissingTarget: "ObjectNotFoundException",
+        add20Tags: "ok",
+        add31MoreTags: "TooManyTags",
+        tags: 20,
+      });
+    } finally {
+      await stopMoto(paths);
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

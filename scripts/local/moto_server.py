@@ -77,6 +77,36 @@ def _patch_application_autoscaling():
     r.ApplicationAutoScalingResponse.list_tags_for_resource = list_tags_for_resource
 
 
+def _patch_application_autoscaling_not_found():
+    """Application Auto Scaling: deleting a scaling policy or deregistering a scalable target that
+    is already gone answers ValidationException in moto; AWS answers ObjectNotFoundException, which
+    the AWS provider takes as "already deleted". A delete the provider retries (its first answer
+    lost on a busy machine) then failed `down` and the rehearsal's destroy at random."""
+    from moto.applicationautoscaling import models as m
+    from moto.core.exceptions import JsonRESTError
+
+    class ObjectNotFound(JsonRESTError):
+        def __init__(self, message):
+            super().__init__("ObjectNotFoundException", message)
+
+    original_delete = m.ApplicationAutoscalingBackend.delete_scaling_policy
+    original_deregister = m.ApplicationAutoscalingBackend.deregister_scalable_target
+
+    def delete_scaling_policy(self, policy_name, service_namespace, resource_id, scalable_dimension):
+        key = m.FakeApplicationAutoscalingPolicy.formulate_key(service_namespace, resource_id, scalable_dimension, policy_name)
+        if key not in self.policies:
+            raise ObjectNotFound(f"No scaling policy found for service namespace: {service_namespace}, resource ID: {resource_id}, scalable dimension: {scalable_dimension}, policy name: {policy_name}")
+        return original_delete(self, policy_name, service_namespace, resource_id, scalable_dimension)
+
+    def deregister_scalable_target(self, namespace, r_id, dimension):
+        if not self._scalable_target_exists(r_id, dimension):
+            raise ObjectNotFound(f"No scalable target found for service namespace: {namespace}, resource ID: {r_id}, scalable dimension: {dimension}")
+        return original_deregister(self, namespace, r_id, dimension)
+
+    m.ApplicationAutoscalingBackend.delete_scaling_policy = delete_scaling_policy
+    m.ApplicationAutoscalingBackend.deregister_scalable_target = deregister_scalable_target
+
+
 def _patch_autoscaling():
     """Auto Scaling:
     - no StartInstanceRefresh / DescribeInstanceRefreshes, so an update of an ASG with an
@@ -266,7 +296,7 @@ def _patch_elbv2():
     m.ELBv2Backend.add_tags = add_tags
 
 
-PATCHES = (_patch_application_autoscaling, _patch_autoscaling, _patch_ecs, _patch_ec2, _patch_s3, _patch_elbv2)
+PATCHES = (_patch_application_autoscaling, _patch_application_autoscaling_not_found, _patch_autoscaling, _patch_ecs, _patch_ec2, _patch_s3, _patch_elbv2)
 
 
 def apply_patches():
