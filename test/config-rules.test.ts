@@ -10,6 +10,7 @@ import * as path from "node:path";
 import { ConfigBug, ConfigError } from "../lib/config";
 import { synthesizeProject, type ProjectStacks } from "../lib/synth";
 import { ServiceStack } from "../stacks/service-stack";
+import { editLines, escapeRegExp, lineOfKey, MINIMAL_TFVARS } from "./support/tfvars-text";
 import { STATE_STACK_ID, StateBackendStack } from "../stacks/state-backend-stack";
 
 const STACKS: ProjectStacks = {
@@ -17,50 +18,14 @@ const STACKS: ProjectStacks = {
   environment: (app, config) => new ServiceStack(app, config.environment, { config }),
 };
 
-/** A minimal valid dev tfvars text; line numbers matter (see tfvars()). */
-const MINIMAL = [
-  'service_name = "webapp"', // 1
-  'region = "eu-west-1"', // 2
-  'availability_zones = ["eu-west-1a", "eu-west-1b"]', // 3
-  'vpc_cidr = "10.10.0.0/16"', // 4
-  'public_subnet_cidrs = ["10.10.0.0/24", "10.10.1.0/24"]', // 5
-  'private_subnet_cidrs = ["10.10.10.0/24", "10.10.11.0/24"]', // 6
-  'test_listener_cidrs = ["203.0.113.0/24"]', // 7
-  'image_tags = { blue = "3f9c2a1", green = "3f9c2a1" }', // 8
-  'github_repository = "acme/webapp"', // 9
-  "allow_plain_http = true", // 10
-];
 
-/** `base` with `extra` lines: a line whose key `base` sets replaces it in place, any other is appended. */
-function edit(base: readonly string[], extra: string): string {
-  let lines = [...base];
-  for (const line of extra.split("\n").filter((l) => l.trim() !== "")) {
-    if (line.startsWith("-")) {
-      lines = lines.filter((l) => l.split("=")[0].trim() !== line.slice(1));
-      continue;
-    }
-    const key = line.split("=")[0].trim();
-    const i = lines.findIndex((l) => l.split("=")[0].trim() === key);
-    if (i >= 0) lines[i] = line;
-    else lines.push(line);
-  }
-  return `${lines.join("\n")}\n`;
-}
 
-const tfvars = (extra: string) => edit(MINIMAL, extra);
+const tfvars = (extra: string) => editLines(MINIMAL_TFVARS, extra);
 const BACKEND = ['bucket = "acme-webapp-terraform-state"', 'key = "webapp/dev/terraform.tfstate"', 'region = "eu-west-1"', "use_lockfile = true"];
-const backend = (extra: string) => edit(BACKEND, extra);
+const backend = (extra: string) => editLines(BACKEND, extra);
 const STATE = ['bucket = "acme-webapp-terraform-state"', 'region = "eu-west-1"'];
-const state = (extra: string) => edit(STATE, extra);
+const state = (extra: string) => editLines(STATE, extra);
 
-const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-
-/** 1-based line of the top-level attribute `key` belongs to in `text`. */
-function lineOfKey(text: string, key: string): number | undefined {
-  const top = key.split(/[.[]/)[0];
-  const i = text.split("\n").findIndex((l) => l.startsWith(`${top} =`) || l.startsWith(`${top}=`));
-  return i >= 0 ? i + 1 : undefined;
-}
 
 const tmpDirs: string[] = [];
 afterAll(() => {
@@ -374,7 +339,7 @@ describe("bad input through the whole synthesis: file, line, key, given, allowed
     const line = lineOfKey(text, key);
     expect(err.problems).toContainEqual(expect.objectContaining({ file: where, key, line }));
     const prefix = `${where}${line === undefined ? "" : `:${line}`}: ${key.length > 120 ? `${key.slice(0, 117)}... (${key.length} characters)` : key}: `;
-    expect(err.message).toMatch(new RegExp(`^${escape(prefix)}${fragments.map((f) => `(?=.*${f.source})`).join("")}`, "m"));
+    expect(err.message).toMatch(new RegExp(`^${escapeRegExp(prefix)}${fragments.map((f) => `(?=.*${f.source})`).join("")}`, "m"));
     // Every message line is short, whatever the input's length.
     for (const l of err.message.split("\n")) expect(l.length).toBeLessThan(4000);
     expectNothingWritten(r.dir, r.outdir);
@@ -392,7 +357,7 @@ describe("files the parser never sees", () => {
     expect(err).toBeInstanceOf(ConfigError);
     expect(err.problems).toEqual([expect.objectContaining({ file: r.file("dev.tfvars"), key: "", ...(line ? { line } : {}) })]);
     expect(err.problems[0].line).toBe(line);
-    expect(err.message).toMatch(new RegExp(`^${escape(r.file("dev.tfvars"))}${line ? `:${line}` : ""}: ${fragment.source}`));
+    expect(err.message).toMatch(new RegExp(`^${escapeRegExp(r.file("dev.tfvars"))}${line ? `:${line}` : ""}: ${fragment.source}`));
     expectNothingWritten(r.dir, r.outdir);
   });
 
@@ -486,7 +451,7 @@ describe("every problem of every file in one run", () => {
         expect.objectContaining({ file: r.file("prod.tfvars"), key: "", line: 1 }),
       ]),
     );
-    expect(err.message).toMatch(new RegExp(`^${escape(r.file("prod.tfvars"))}:1: HCL syntax error`, "m"));
+    expect(err.message).toMatch(new RegExp(`^${escapeRegExp(r.file("prod.tfvars"))}:1: HCL syntax error`, "m"));
   });
 });
 

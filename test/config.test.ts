@@ -3,61 +3,19 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { loadAllEnvironmentConfigs, loadEnvironmentConfig, parseEnvironmentConfig, parseStateConfig } from "../lib/config";
 import { configErrorOf } from "./support/config-error";
+import { editLines, escapeRegExp, lineOfKey, MINIMAL_TFVARS } from "./support/tfvars-text";
 
 /** Where the texts below pretend to live (parseEnvironmentConfig does not read the file). */
 const FILE = "/srv/cfg/dev.tfvars";
 
-/**
- * The required keys (schema.ts: no default, not optional) plus allow_plain_http, without which a
- * file with no certificate is refused. Line numbers matter: the table below relies on them.
- */
-const MINIMAL = [
-  'service_name = "webapp"', // 1
-  'region = "eu-west-1"', // 2
-  'availability_zones = ["eu-west-1a", "eu-west-1b"]', // 3
-  'vpc_cidr = "10.10.0.0/16"', // 4
-  'public_subnet_cidrs = ["10.10.0.0/24", "10.10.1.0/24"]', // 5
-  'private_subnet_cidrs = ["10.10.10.0/24", "10.10.11.0/24"]', // 6
-  'test_listener_cidrs = ["203.0.113.0/24"]', // 7
-  'image_tags = { blue = "3f9c2a1", green = "3f9c2a1" }', // 8
-  'github_repository = "acme/webapp"', // 9
-  "allow_plain_http = true", // 10
-];
 
-/**
- * A minimal valid dev tfvars text plus `extra`, one `key = value` per line: a line whose key the
- * minimal text sets replaces that line in place (HCL refuses a key set twice); any other is
- * appended (from line 11 on). A line `-key` removes that key.
- */
-function valid(extra: string): string {
-  let lines = [...MINIMAL];
-  for (const line of extra.split("\n").filter((l) => l.trim() !== "")) {
-    if (line.startsWith("-")) {
-      const before = lines.length;
-      lines = lines.filter((l) => l.split("=")[0].trim() !== line.slice(1));
-      if (lines.length === before) throw new Error(`test setup: ${line.slice(1)} is not in the minimal text`);
-      continue;
-    }
-    const key = line.split("=")[0].trim();
-    const i = lines.findIndex((l) => l.split("=")[0].trim() === key);
-    if (i >= 0) lines[i] = line;
-    else lines.push(line);
-  }
-  return `${lines.join("\n")}\n`;
-}
+/** The minimal valid dev tfvars text plus `extra` (editLines: replace in place, append from line 11, `-key` removes). */
+const valid = (extra: string): string => editLines(MINIMAL_TFVARS, extra);
 
-const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-
-/** 1-based line of the top-level attribute a (possibly dotted/indexed) key belongs to, if the text sets it. */
-function lineOfKey(text: string, key: string): number | undefined {
-  const top = key.split(/[.[]/)[0];
-  const i = text.split("\n").findIndex((l) => l.startsWith(`${top} =`) || l.startsWith(`${top}=`));
-  return i >= 0 ? i + 1 : undefined;
-}
 
 /** One line of `message` that starts with `prefix` and contains every fragment. */
 function problemLine(prefix: string, fragments: readonly RegExp[]): RegExp {
-  return new RegExp(`^${escape(prefix)}${fragments.map((f) => `(?=.*${f.source})`).join("")}`, "m");
+  return new RegExp(`^${escapeRegExp(prefix)}${fragments.map((f) => `(?=.*${f.source})`).join("")}`, "m");
 }
 
 const tmpDirs: string[] = [];
@@ -372,7 +330,7 @@ describe("bad input: the problem names the file, line, key, the value given and 
 
   test.each([
     ["an unclosed object", `${valid("")}tags = {\n  team = \n`, 12, /Invalid expression/],
-    ["an unclosed list", `${MINIMAL.slice(0, 2).join("\n")}\navailability_zones = ["eu-west-1a", "eu-west-1b"\n`, 3, /Unterminated tuple/],
+    ["an unclosed list", `${MINIMAL_TFVARS.slice(0, 2).join("\n")}\navailability_zones = ["eu-west-1a", "eu-west-1b"\n`, 3, /Unterminated tuple/],
   ])("an HCL syntax error (%s) reports its line", async (_name, text, line, fragment) => {
     const err = await configErrorOf(parseEnvironmentConfig(FILE, text));
     expect(err.problems).toEqual([expect.objectContaining({ key: "", line })]);
@@ -464,7 +422,7 @@ describe("policy_exceptions", () => {
     "}", // 20
   ];
   // Appended after the minimal text as written (valid() would merge the repeated "}" lines).
-  const withExceptions = (lines: readonly string[]) => `${MINIMAL.join("\n")}\n${lines.join("\n")}\n`;
+  const withExceptions = (lines: readonly string[]) => `${MINIMAL_TFVARS.join("\n")}\n${lines.join("\n")}\n`;
 
   test("default to none: every finding fails synth", async () => {
     expect((await parseEnvironmentConfig(FILE, valid(""))).policyExceptions).toEqual([]);
